@@ -1,0 +1,52 @@
+# pilot-eval: two commands for everyone (see README.md)
+#   make report   - build .venv, install, write reports/sample/ from data/sample/
+#   make test     - everything CI runs (unit, reference, pipeline tests + nbval)
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DATA   ?= data/sample
+OUT    ?= reports/sample
+
+.PHONY: all install report test test-fast lab sample notebooks-refresh bench clean help
+
+help:
+	@echo "make report   write $(OUT)/ from $(DATA)/ (creates .venv on first use)"
+	@echo "make test     run every test CI runs"
+	@echo "make lab      open JupyterLab on notebooks/"
+	@echo "make sample   regenerate data/sample/ with the synthetic generator"
+	@echo "make notebooks-refresh  re-run notebooks and store their checked outputs (nbval)"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (pilot-eval)" > /dev/null
+	touch $(STAMP)
+
+install: $(STAMP)
+
+report: $(STAMP)
+	$(BIN)/pilot-eval report $(DATA) --out $(OUT) $(foreach p,$(P),-p $(p))
+
+test: $(STAMP)
+	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest tests -m "not slow" -p no:cacheprovider
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+sample: $(STAMP)
+	rm -rf $(DATA).new && $(BIN)/pilot-eval synth $(DATA).new --pilot 45 --comparison 60 --seed 20260105
+	cp $(DATA)/README.md $(DATA).new/README.md && rm -rf $(DATA) && mv $(DATA).new $(DATA)
+
+notebooks-refresh: $(STAMP)
+	$(BIN)/python -m pilot_eval.notebook_outputs refresh notebooks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_benchmarks.py
+
+clean:
+	rm -rf $(VENV) reports/sample reports/notebook-run .pytest_cache

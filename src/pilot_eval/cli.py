@@ -1,0 +1,115 @@
+"""The ``pilot-eval`` command line: ``validate``, ``synth`` and ``report``.
+
+Exit status: 0 success; 2 bad input (invalid cohort, unknown or malformed
+``-p`` parameter, bad option); 1 a notebook or export failed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from .params import ParameterError, describe, parse_assignments
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Evaluate a 90-day empathy-training pilot cohort with a balanced scorecard.",
+)
+
+
+def _err(msg: str) -> None:
+    typer.echo(msg, err=True)
+
+
+@app.command()
+def validate(
+    data_dir: Path = typer.Argument(..., help="Cohort folder (cohort.toml + tables)."),
+    as_json: bool = typer.Option(False, "--json", help="Print violations as JSON lines."),
+) -> None:
+    """Check a cohort folder against the data contract; list every violation."""
+    from .validate import validate_cohort
+
+    result = validate_cohort(data_dir)
+    if result.ok:
+        cfg = result.config
+        tables = ", ".join(f"{k} ({len(v)} rows)" for k, v in sorted(result.tables.items()))
+        typer.echo(f"OK: {data_dir} is a valid cohort ({cfg.name!r}): {tables}")
+        return
+    if as_json:
+        for v in result.violations:
+            typer.echo(json.dumps({"file": v.file, "column": v.column, "rows": list(v.rows),
+                                   "values": list(v.values), "rule": v.rule}))
+    else:
+        _err(f"{data_dir} is not a valid cohort: {len(result.violations)} violation(s)")
+        for v in result.violations:
+            _err(f"  - {v.format()}")
+    raise typer.Exit(2)
+
+
+@app.command()
+def synth(
+    out: Path = typer.Argument(..., help="Folder to write the synthetic cohort into."),
+    pilot: int = typer.Option(45, "--pilot", min=1, help="Number of pilot leaders."),
+    comparison: int = typer.Option(60, "--comparison", min=0, help="Number of comparison leaders (0 = none)."),
+    seed: int = typer.Option(20260105, "--seed", help="Random seed (same seed, same files)."),
+    effect: float = typer.Option(0.3, "--effect", help="Planted training effect on empathy_360 at endline, in scale points."),
+    file_format: str = typer.Option("csv", "--format", help="csv or parquet."),
+) -> None:
+    """Write a synthetic cohort with planted ground truth (truth.json)."""
+    from .synth import generate_cohort
+
+    if file_format not in {"csv", "parquet"}:
+        _err("--format must be csv or parquet")
+        raise typer.Exit(2)
+    try:
+        generate_cohort(out, n_pilot=pilot, n_comparison=comparison, seed=seed,
+                        effect=effect, file_format=file_format)
+    except (FileExistsError, ValueError) as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(2)
+    typer.echo(f"wrote synthetic cohort to {out} ({pilot} pilot, {comparison} comparison leaders, seed {seed})")
+
+
+@app.command()
+def report(
+    data_dir: Path = typer.Argument(..., help="Cohort folder (cohort.toml + tables)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Report folder to write (replaced only on success)."),
+    parameter: List[str] = typer.Option([], "--parameter", "-p", help="Notebook parameter name=value (repeatable)."),
+    notebooks: Optional[Path] = typer.Option(None, "--notebooks", help="Folder of NN_name.ipynb notebooks."),
+    list_parameters: bool = typer.Option(False, "--list-parameters", help="List the parameters -p accepts and exit."),
+) -> None:
+    """Run every notebook on the cohort and write the report folder."""
+    from .cohort import CohortValidationError
+    from .report import ReportError, build_report
+
+    if list_parameters:
+        typer.echo(describe())
+        return
+    try:
+        params = parse_assignments(parameter)
+        result = build_report(data_dir, out, params=params, notebooks_dir=notebooks)
+    except CohortValidationError as exc:
+        _err(str(exc))
+        raise typer.Exit(2)
+    except ParameterError as exc:
+        _err(str(exc))
+        raise typer.Exit(2)
+    except ReportError as exc:
+        _err(f"report failed: {exc}\nnothing was written to {out}; an earlier report there is untouched")
+        raise typer.Exit(1)
+    total = sum(r.seconds for r in result.notebooks)
+    typer.echo(f"report written to {result.out_dir} ({len(result.notebooks)} notebooks, {total:.1f} s); "
+               f"open {result.out_dir / 'index.html'}")
+
+
+def main() -> None:  # console script entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

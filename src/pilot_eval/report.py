@@ -1,0 +1,307 @@
+"""``pilot-eval report``: run every notebook on a cohort and build the report folder.
+
+The folder is built in a temporary sibling of OUT and renamed into place only
+when every notebook ran and every export was written, so a failed run leaves
+no partial OUT and an earlier OUT untouched.
+
+Layout of OUT (data contract, "Report folder"):
+
+* ``index.html`` - the page a program owner opens (offline, no code);
+* ``notebooks/NN_name.ipynb`` - the executed notebooks, for researchers;
+* ``html/NN_name.html`` - each notebook as HTML with the code hidden;
+* ``results/*.csv`` - every headline number, machine-readable;
+* ``manifest.json`` - parameters, sha256 of every input file, package
+  versions, git commit, start and end time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from .cohort import Cohort, load_cohort
+from .params import PARAMETERS, ParameterError, cohort_overrides
+
+#: Packages whose versions go into the manifest.
+MANIFEST_PACKAGES: tuple[str, ...] = (
+    "pilot-eval", "pandas", "numpy", "scipy", "statsmodels", "pingouin", "scikit-learn",
+    "altair", "vl-convert-python", "papermill", "nbconvert", "nbformat", "ipykernel",
+    "pyarrow", "jupyterlab",
+)
+
+#: Cells with these tags are left out of the program-owner HTML.
+HTML_REMOVE_TAGS: frozenset[str] = frozenset(
+    {"parameters", "injected-parameters", "researcher-only", "remove-cell"}
+)
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+TEMPLATE_NAME = "pilot_eval_offline"
+
+
+class ReportError(RuntimeError):
+    """A notebook failed or an export could not be written (exit status 1)."""
+
+    exit_code = 1
+
+
+@dataclass
+class NotebookRun:
+    name: str
+    seconds: float
+
+
+@dataclass
+class ReportResult:
+    out_dir: Path
+    notebooks: list[NotebookRun] = field(default_factory=list)
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+
+def default_notebooks_dir() -> Path:
+    """Where the notebooks live: ``$PILOT_EVAL_NOTEBOOKS``, else the repository's ``notebooks/``."""
+    env = os.environ.get("PILOT_EVAL_NOTEBOOKS")
+    if env:
+        return Path(env)
+    repo = Path(__file__).resolve().parents[2] / "notebooks"
+    if repo.is_dir():
+        return repo
+    return Path.cwd() / "notebooks"
+
+
+def list_notebooks(notebooks_dir: Path) -> list[Path]:
+    """The report's notebooks, in order (``NN_name.ipynb``)."""
+    found = sorted(p for p in notebooks_dir.glob("[0-9][0-9]_*.ipynb") if p.is_file())
+    if not found:
+        raise ReportError(f"no notebooks (NN_name.ipynb) found in {notebooks_dir}")
+    return found
+
+
+def declared_parameters(notebook: Path) -> set[str]:
+    """Names assigned in the notebook's cell tagged ``parameters``."""
+    import papermill as pm
+
+    return set(pm.inspect_notebook(str(notebook)).keys())
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def git_commit(repo_dir: Path | None = None) -> str | None:
+    """The project's git commit (``None`` outside a git checkout)."""
+    repo_dir = repo_dir or Path(__file__).resolve().parents[2]
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(repo_dir), "rev-parse", "HEAD"],
+            capture_output=True, text=True, check=True, timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def package_versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for name in MANIFEST_PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    out["python"] = sys.version.split()[0]
+    return out
+
+
+def check_parameters(params: Mapping[str, Any], declared: Mapping[str, set[str]]) -> None:
+    """Every ``-p`` name must be a known parameter that some notebook declares."""
+    problems = []
+    used = set().union(*declared.values()) if declared else set()
+    for name in params:
+        if name not in PARAMETERS:
+            problems.append(f"-p {name}: unknown parameter")
+        elif name not in used:
+            problems.append(f"-p {name}: no notebook in this report uses it")
+    if problems:
+        raise ParameterError("invalid report parameters:\n  " + "\n  ".join(problems))
+
+
+def _export_html(executed: Path, html_path: Path) -> None:
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    nb = nbformat.read(executed, as_version=4)
+    remover = TagRemovePreprocessor(remove_cell_tags=set(HTML_REMOVE_TAGS), enabled=True)
+    nb, _ = remover.preprocess(nb, {})
+    # stderr streams (kernel warnings) are for researchers, not program owners
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = [
+                o for o in cell.get("outputs", [])
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+    exporter = HTMLExporter(
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(TEMPLATES_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": executed.stem}})
+    html_path.write_text(body, encoding="utf-8")
+
+
+def _failure_message(notebook: Path, exc: BaseException) -> str:
+    cell = getattr(exc, "cell_index", None)
+    ename = getattr(exc, "ename", type(exc).__name__)
+    evalue = getattr(exc, "evalue", str(exc))
+    source = getattr(exc, "source", "") or ""
+    first = next((ln for ln in source.splitlines() if ln.strip()), "")
+    where = f"cell {cell}" if cell is not None else "execution"
+    msg = f"notebook {notebook.name} failed in {where}: {ename}: {evalue}"
+    if first:
+        msg += f"\n  cell source: {first.strip()[:200]}"
+    return msg
+
+
+def _write_index(tmp: Path, cohort: Cohort, runs: list[NotebookRun]) -> None:
+    """Plain index of what was produced (the scorecard notebook may replace it)."""
+    from .index_page import render_index
+
+    (tmp / "index.html").write_text(render_index(tmp, cohort, runs), encoding="utf-8")
+
+
+def build_report(
+    data_dir: str | Path,
+    out_dir: str | Path,
+    params: Mapping[str, Any] | None = None,
+    notebooks_dir: str | Path | None = None,
+    progress: bool | None = None,
+    log: Callable[[str], None] | None = None,
+    execution_timeout: int | None = 1800,
+) -> ReportResult:
+    """Run every notebook on the cohort in ``data_dir`` and write the report to ``out_dir``.
+
+    Parameters
+    ----------
+    data_dir
+        Cohort folder (data contract v1).  Validated first: an invalid cohort
+        raises :class:`~pilot_eval.cohort.CohortValidationError` and nothing is written.
+    out_dir
+        Report folder.  Replaced as a whole only when the run succeeds.
+    params
+        Typed notebook parameters (see :mod:`pilot_eval.params`); each notebook
+        receives the ones its ``parameters`` cell declares.
+    notebooks_dir
+        Folder of ``NN_name.ipynb`` notebooks (default: the repository's).
+    progress
+        Show a progress bar per notebook (default: only when stderr is a terminal).
+    log
+        Callback for one-line progress messages (default: stderr).
+    execution_timeout
+        Seconds a single cell may run before the run fails.
+    """
+    import papermill as pm
+
+    started = dt.datetime.now(dt.timezone.utc)
+    params = dict(params or {})
+    data_dir = Path(data_dir).resolve()
+    out_dir = Path(out_dir).resolve()
+    nb_dir = Path(notebooks_dir).resolve() if notebooks_dir else default_notebooks_dir().resolve()
+    if progress is None:
+        progress = sys.stderr.isatty()
+    if log is None:
+        def log(msg: str) -> None:
+            print(msg, file=sys.stderr, flush=True)
+
+    # 1. everything that can be checked before writing anything
+    notebooks = list_notebooks(nb_dir)
+    declared = {nb.name: declared_parameters(nb) for nb in notebooks}
+    check_parameters(params, declared)
+    cohort = load_cohort(data_dir, overrides=cohort_overrides(params))
+    if out_dir == data_dir or data_dir in out_dir.parents:
+        raise ParameterError(f"--out {out_dir} must not be inside the cohort folder {data_dir}")
+
+    # 2. build in a temporary sibling of OUT
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=out_dir.parent))
+    result = ReportResult(out_dir=out_dir)
+    try:
+        (tmp / "notebooks").mkdir()
+        (tmp / "html").mkdir()
+        (tmp / "results").mkdir()
+        base = {"data_dir": str(data_dir), "out_dir": str(tmp)}
+        for i, nb in enumerate(notebooks, 1):
+            wanted = {**base, **params}
+            injected = {k: v for k, v in wanted.items() if k in declared[nb.name]}
+            executed = tmp / "notebooks" / nb.name
+            t0 = time.perf_counter()
+            log(f"[{i}/{len(notebooks)}] {nb.stem}")
+            try:
+                pm.execute_notebook(
+                    str(nb), str(executed), parameters=injected, cwd=str(nb_dir),
+                    kernel_name="python3", progress_bar=progress, log_output=False,
+                    request_save_on_cell_execute=False, execution_timeout=execution_timeout,
+                )
+            except Exception as exc:  # papermill / kernel / timeout
+                raise ReportError(_failure_message(nb, exc)) from exc
+            _export_html(executed, tmp / "html" / f"{nb.stem}.html")
+            result.notebooks.append(NotebookRun(nb.stem, round(time.perf_counter() - t0, 3)))
+        if not (tmp / "index.html").exists():
+            _write_index(tmp, cohort, result.notebooks)
+        finished = dt.datetime.now(dt.timezone.utc)
+        manifest = {
+            "pilot_eval_version": package_versions().get("pilot-eval"),
+            "git_commit": git_commit(),
+            "started_at": started.isoformat(timespec="seconds"),
+            "finished_at": finished.isoformat(timespec="seconds"),
+            "cohort": {"name": cohort.config.name, "data_dir": str(data_dir)},
+            "settings": cohort.config.as_dict(),
+            "parameters": {k: params[k] for k in sorted(params)},
+            "skipped_tables": cohort.missing_optional,
+            "inputs": {
+                p.name: {"sha256": sha256_file(p), "bytes": p.stat().st_size}
+                for p in sorted(cohort.files.values(), key=lambda q: q.name)
+            },
+            "packages": package_versions(),
+            "notebooks": [{"name": r.name, "seconds": r.seconds} for r in result.notebooks],
+            "results": sorted(p.name for p in (tmp / "results").glob("*.csv")),
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        result.manifest = manifest
+        _swap_into_place(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return result
+
+
+def _swap_into_place(tmp: Path, out_dir: Path) -> None:
+    """Replace ``out_dir`` by ``tmp`` with two renames on the same file system."""
+    old: Path | None = None
+    if out_dir.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+        old.rmdir()
+        os.rename(out_dir, old)
+    try:
+        os.rename(tmp, out_dir)
+    except BaseException:
+        if old is not None:
+            os.rename(old, out_dir)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
