@@ -23,3 +23,73 @@ def use_offline_renderer() -> None:
 
 def arm_colour_scale() -> alt.Scale:
     return alt.Scale(domain=list(ARM_COLOURS), range=list(ARM_COLOURS.values()))
+
+
+def _pct_axis(title: str) -> alt.Axis:
+    return alt.Axis(format="%", title=title)
+
+
+def coverage_chart(coverage) -> alt.Chart:
+    """Heat map of date coverage: table × window, share of months with data."""
+    return (
+        alt.Chart(coverage)
+        .mark_rect()
+        .encode(
+            x=alt.X("window:N", sort=["pre", "pilot", "follow_up"], title="Window"),
+            y=alt.Y("table:N", title=None),
+            color=alt.Color("completeness:Q", scale=alt.Scale(domain=[0, 1], scheme="blues"),
+                            legend=alt.Legend(format="%", title="Months with data")),
+            tooltip=["table", "window", "expected", "observed"],
+        )
+        .properties(width=240, height=30 * max(1, coverage["table"].nunique()),
+                    title="Date coverage of each table")
+    ) + (
+        alt.Chart(coverage).mark_text(fontSize=11)
+        .encode(x=alt.X("window:N", sort=["pre", "pilot", "follow_up"]), y="table:N",
+                text=alt.Text("completeness:Q", format=".0%"))
+    )
+
+
+def response_rate_chart(rates) -> alt.Chart:
+    """360 response rate by wave and rater type (grouped bars)."""
+    return (
+        alt.Chart(rates)
+        .mark_bar()
+        .encode(
+            x=alt.X("rater_type:N", title=None, sort=["self", "manager", "peer", "direct_report"]),
+            xOffset=alt.XOffset("wave:N", sort=["baseline", "midpoint", "endline"]),
+            y=alt.Y("completeness:Q", axis=_pct_axis("Response rate"), scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color("wave:N", sort=["baseline", "midpoint", "endline"], title="Wave"),
+            tooltip=["wave", "rater_type", "expected", "observed"],
+        )
+        .properties(width=360, height=200, title="360 survey response rate by wave and rater type")
+    )
+
+
+def raters_per_leader_chart(counts, min_raters: int) -> alt.Chart:
+    """How many leaders had 0, 1, 2, ... raters of each type (aggregated counts)."""
+    base = alt.Chart(counts)
+    bars = base.mark_bar().encode(
+        x=alt.X("n_raters:O", title="Responding raters per leader"),
+        y=alt.Y("leaders:Q", title="Leaders"),
+        color=alt.Color("wave:N", sort=["baseline", "midpoint", "endline"], title="Wave"),
+        xOffset=alt.XOffset("wave:N", sort=["baseline", "midpoint", "endline"]),
+        tooltip=["rater_type", "wave", "n_raters", "leaders"],
+    ).properties(width=220, height=160)
+    return bars.facet(column=alt.Column("rater_type:N", title=None, sort=["peer", "direct_report"])).properties(
+        title=f"Raters per leader (peer and direct-report scores are shown only with >= {min_raters})")
+
+
+def pulse_response_chart(rates) -> alt.Chart:
+    """Pulse response rate per month, windows coloured."""
+    return (
+        alt.Chart(rates)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("month:O", title="Month (0 = first month of the pilot)"),
+            y=alt.Y("completeness:Q", axis=_pct_axis("Response rate"), scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color("window:N", sort=["pre", "pilot", "follow_up"], title="Window"),
+            tooltip=["month", "window", "expected", "observed"],
+        )
+        .properties(width=420, height=180, title="Team pulse response rate per month")
+    )

@@ -255,3 +255,38 @@ def completeness_table(cohort: Cohort) -> pd.DataFrame:
     out["observed"] = out["observed"].astype(int)
     out["completeness"] = _ratio(out["observed"], out["expected"])
     return out[list(COMPLETENESS_COLUMNS)]
+
+
+def raters_per_leader_distribution(ratings: pd.DataFrame, leaders: pd.DataFrame) -> pd.DataFrame:
+    """Leaders by number of responding peers / direct reports, per wave (chart input).
+
+    Columns: rater_type, wave, n_raters, leaders.
+    """
+    per = raters_per_leader(ratings, leaders)
+    per = per[per["rater_type"].isin(["peer", "direct_report"])]
+    return per.groupby(["rater_type", "wave", "n_raters"]).size().rename("leaders").reset_index()
+
+
+def summary_text(cohort: Cohort, table: pd.DataFrame | None = None) -> str:
+    """Plain-text headline of the cohort's completeness (stable for nbval)."""
+    table = completeness_table(cohort) if table is None else table
+    leaders = cohort.leaders
+    n_pilot = int((leaders["arm"] == "pilot").sum())
+    n_comp = int((leaders["arm"] == "comparison").sum())
+    lines = [
+        f"cohort: {cohort.config.name}",
+        f"leaders: {len(leaders)} ({n_pilot} pilot, {n_comp} comparison)",
+        "tables present: " + ", ".join(sorted(cohort.tables)),
+        "optional tables missing: " + (", ".join(cohort.missing_optional) or "none"),
+    ]
+    rr = table[table["measure"].str.startswith("response_rate:")]
+    if len(rr):
+        overall = rr["observed"].sum() / max(rr["expected"].sum(), 1)
+        lines.append(f"360 response rate (all waves and rater types): {overall:.1%}")
+    dc = table[table["measure"] == "double_coded_sessions"]
+    if len(dc):
+        lines.append(f"double-coded observation sessions: {int(dc['observed'].iloc[0])} of {int(dc['expected'].iloc[0])}")
+    pr = table[table["measure"].str.startswith("pulse_response_rate:")]
+    if len(pr):
+        lines.append(f"pulse response rate (all months): {pr['observed'].sum() / max(pr['expected'].sum(), 1):.1%}")
+    return "\n".join(lines)

@@ -1,0 +1,164 @@
+"""The one-command report: pilot-eval report DIR --out OUT (issue: walking skeleton).
+
+Checks the output contract (data-contract.md, "Report folder"), atomicity
+(a failed run leaves no partial OUT and an earlier OUT untouched), parameter
+checking, offline HTML and determinism of results/*.csv.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from pilot_eval.params import ParameterError, parse_assignments
+from pilot_eval.report import ReportError, build_report, default_notebooks_dir
+
+pytestmark = pytest.mark.slow
+
+
+def _sha(p: Path) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def _quiet(msg: str) -> None:  # keep test logs short
+    pass
+
+
+@pytest.fixture(scope="module")
+def built(tiny_cohort, tmp_path_factory):
+    out = tmp_path_factory.mktemp("rep") / "report"
+    result = build_report(tiny_cohort, out, progress=False, log=_quiet)
+    return tiny_cohort, out, result
+
+
+def test_report_folder_follows_output_contract(built):
+    cohort, out, result = built
+    assert (out / "index.html").is_file()
+    assert (out / "manifest.json").is_file()
+    assert (out / "results" / "completeness.csv").is_file()
+    for nb in sorted(default_notebooks_dir().glob("[0-9][0-9]_*.ipynb")):
+        assert (out / "notebooks" / nb.name).is_file()
+        assert (out / "html" / f"{nb.stem}.html").is_file()
+    header = (out / "results" / "completeness.csv").read_text().splitlines()[0]
+    assert header.split(",")[:5] == ["table", "measure", "expected", "observed", "completeness"]
+    # nothing left beside OUT
+    assert [p.name for p in out.parent.iterdir()] == ["report"]
+
+
+def test_manifest_records_inputs_parameters_versions_commit(built):
+    cohort, out, _ = built
+    m = json.loads((out / "manifest.json").read_text())
+    inputs = {p.name for p in cohort.iterdir() if p.suffix in {".csv", ".parquet", ".toml"}}
+    assert set(m["inputs"]) == inputs
+    for name, rec in m["inputs"].items():
+        assert rec["sha256"] == _sha(cohort / name)
+    assert m["packages"]["pandas"] and m["packages"]["papermill"] and m["packages"]["python"]
+    assert "git_commit" in m and m["started_at"] <= m["finished_at"]
+    assert m["settings"]["min_group_size"] == 5
+    assert m["parameters"] == {}
+
+
+def test_html_opens_offline_and_hides_code(built):
+    _, out, _ = built
+    pages = list((out / "html").glob("*.html")) + [out / "index.html"]
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert "<script src=" not in text, page
+        assert 'href="http' not in text.replace('href="https://jupyter.org', ""), page
+        assert "cdn" not in text.lower(), page
+        assert "open_context(" not in text, f"code shown in {page}"
+    dq = (out / "html" / "00_data_quality.html").read_text(encoding="utf-8")
+    assert dq.count("data:image/svg+xml") >= 4  # the charts, inline
+
+
+def test_second_run_gives_byte_identical_results(built, tmp_path):
+    cohort, out, _ = built
+    again = tmp_path / "again"
+    build_report(cohort, again, progress=False, log=_quiet)
+    first = {p.name: _sha(p) for p in (out / "results").glob("*.csv")}
+    second = {p.name: _sha(p) for p in (again / "results").glob("*.csv")}
+    assert first and first == second
+
+
+def test_failing_notebook_leaves_earlier_report_untouched(tiny_cohort, tmp_path):
+    nbs = tmp_path / "notebooks"
+    shutil.copytree(default_notebooks_dir(), nbs)
+    bad = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("raise RuntimeError('planted failure')"),
+    ])
+    bad.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(bad, nbs / "99_broken.ipynb")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "earlier.txt").write_text("an earlier report")
+    with pytest.raises(ReportError) as err:
+        build_report(tiny_cohort, out, notebooks_dir=nbs, progress=False, log=_quiet)
+    msg = str(err.value)
+    assert "99_broken.ipynb" in msg and "cell 1" in msg and "planted failure" in msg
+    assert sorted(p.name for p in out.iterdir()) == ["earlier.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notebooks", "out"]
+
+
+def test_failing_notebook_without_earlier_report_leaves_nothing(tiny_cohort, tmp_path):
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    bad = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1/0")])
+    bad.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(bad, nbs / "00_broken.ipynb")
+    with pytest.raises(ReportError, match="ZeroDivisionError"):
+        build_report(tiny_cohort, tmp_path / "out", notebooks_dir=nbs, progress=False, log=_quiet)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notebooks"]
+
+
+def test_unknown_parameter_is_an_error_listing_all():
+    with pytest.raises(ParameterError) as err:
+        parse_assignments(["min_group_size=8", "colour=red", "nonsense", "min_raters_per_category=x"])
+    msg = str(err.value)
+    assert "colour" in msg and "nonsense" in msg and "min_raters_per_category" in msg
+    assert parse_assignments(["min_group_size=007"]) == {"min_group_size": 7}
+    with pytest.raises(ParameterError, match="set by the command"):
+        parse_assignments(["data_dir=/elsewhere"])
+
+
+def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pilot_eval", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_cli_unknown_parameter_exit_2_writes_nothing(tiny_cohort, tmp_path):
+    r = _cli("report", str(tiny_cohort), "--out", str(tmp_path / "out"), "-p", "bogus=1")
+    assert r.returncode == 2, r.stderr
+    assert "bogus" in r.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_invalid_cohort_exit_2_writes_nothing(tiny_cohort, tmp_path):
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_cohort, broken)
+    leaders = broken / "leaders.csv"
+    lines = leaders.read_text().splitlines()
+    lines[1] = lines[1].replace("pilot", "treatment", 1).replace("comparison", "treatment", 1)
+    leaders.write_text("\n".join(lines) + "\n")
+    before = {p.name: _sha(p) for p in broken.iterdir()}
+    r = _cli("report", str(broken), "--out", str(tmp_path / "out"))
+    assert r.returncode == 2, r.stderr
+    assert "treatment" in r.stderr and "leaders.csv" in r.stderr
+    assert not (tmp_path / "out").exists()
+    assert before == {p.name: _sha(p) for p in broken.iterdir()}
+
+
+def test_parameter_override_reaches_notebooks(tiny_cohort, tmp_path):
+    out = tmp_path / "out"
+    build_report(tiny_cohort, out, params={"min_raters_per_category": 4}, progress=False, log=_quiet)
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["parameters"] == {"min_raters_per_category": 4}
+    assert m["settings"]["min_raters_per_category"] == 4
+    measures = (out / "results" / "completeness.csv").read_text()
+    assert "raters_at_least_4:" in measures and "raters_at_least_3:" not in measures
