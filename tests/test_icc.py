@@ -140,7 +140,9 @@ def test_crossed_matches_pingouin_on_random_balanced_data(
     ours = icc_crossed(data, "target", "rater", "score")
     ref = _pingouin_icc(data)
     # pingouin labels the forms by their McGraw & Wong / Shrout & Fleiss names
-    assert list(ref["Type"]) == ["ICC(1,1)", "ICC(A,1)", "ICC(C,1)", "ICC(1,k)", "ICC(A,k)", "ICC(C,k)"]
+    assert list(ref["Type"]) == [
+        "ICC(1,1)", "ICC(A,1)", "ICC(C,1)", "ICC(1,k)", "ICC(A,k)", "ICC(C,k)"
+    ]
     ci = np.vstack(ref["CI95"].to_numpy())
     np.testing.assert_allclose(ours["estimate"], ref["ICC"], rtol=0, atol=1e-10)
     np.testing.assert_allclose(ours["f"], ref["F"], rtol=1e-10)
@@ -190,8 +192,9 @@ def test_crossed_confidence_level_changes_interval_width() -> None:
 # icc_oneway_unbalanced
 # --------------------------------------------------------------------------
 # Fixed small unbalanced data set (group sizes 1..6) and the output of R 4.2.2
-# running ICC::ICCest(x, y, CI.type = "THD") (the function source of CRAN
-# package ICC 2.3.0; the package has no Debian build):
+# running the computation of ICC::ICCest(x, y, CI.type = "THD") from the CRAN
+# package ICC (2.3.x source, argument handling left out; the package has no
+# Debian build, so its function body was sourced once), printed with digits = 15:
 UNBAL_TARGETS = (
     ["L1"] + ["L2"] * 2 + ["L3"] * 3 + ["L4"] * 4 + ["L5"] * 5 + ["L6"] * 2
     + ["L7"] * 3 + ["L8"] * 6 + ["L9"]

@@ -80,6 +80,8 @@ def test_ordinal_strings_with_value_domain_match_package() -> None:
     assert round(alpha, 3) == 0.815
     nominal = krippendorff_alpha(data, "unit", "coder", "value", level="nominal")
     assert round(nominal, 3) == 0.743
+    with pytest.raises(ValueError, match="value_domain"):
+        krippendorff_alpha(data, "unit", "coder", "value", level="ordinal")
 
 
 def test_unpairable_units_do_not_count() -> None:

@@ -415,85 +415,113 @@ def test_chance_behaviour_agrees_at_chance(medium: dict) -> None:
             assert kappa > 0.5, code
 
 
+def _within_leader_gap(values: pd.DataFrame, leaders: pd.DataFrame, months: list[int]) -> pd.Series:
+    """Difference-in-differences by month: each leader's monthly mean minus the
+    leader's mean over the pre months (-3..-1), averaged by arm, pilot minus
+    comparison.  ``values`` has leader_id, month and value."""
+    wide = values.groupby(["leader_id", "month"]).value.mean().unstack()
+    change = wide[months].sub(wide[[-3, -2, -1]].mean(axis=1), axis=0)
+    by_arm = change.groupby(change.index.map(leaders.arm)).mean()
+    return by_arm.loc["pilot"] - by_arm.loc["comparison"]
+
+
 def test_behaviour_training_effect_lags(medium: dict) -> None:
-    """Pilot-minus-comparison share of trained binary behaviours, relative to the
-    pre months: ~0 in month 0, partial in month 1, larger in month 2 (effect 0.5);
-    ~0 in every month for the null pilot and for the chance behaviour."""
+    """Share of trained binary behaviours shown, pilot minus comparison and
+    relative to the pre months: ~0 in month 0, partial in month 1, larger in
+    month 2 (effect 0.5); ~0 for the null pilot and for the chance behaviour.
+    Across seeds the monthly gap has SE ~0.035 at this size (150 + 150 leaders)."""
     for effect, (out, truth) in medium.items():
         obs = _read(out, "observations")
         leaders = _read(out, "leaders").set_index("leader_id")
         beh = _read(out, "behaviours").set_index("behaviour")
         obs["month"] = _days(obs.date) // 30
-        obs["arm"] = obs.leader_id.map(leaders.arm)
-        binary = obs[(obs.behaviour.map(beh.scale) == "binary")
-                     & (obs.behaviour != truth["chance_behaviour"])]
-        share = binary.groupby(["arm", "month"]).value.mean().unstack()
-        gap = share.loc["pilot"] - share.loc["comparison"]
-        gap = gap - gap.loc[[-3, -2, -1]].mean()
+        trained = obs[(obs.behaviour.map(beh.scale) == "binary")
+                      & (obs.behaviour != truth["chance_behaviour"])]
+        gap = _within_leader_gap(trained, leaders, [0, 1, 2])
+        lag = truth["effects"]["behaviour"]["named_the_emotion"]["by_month"]
         if effect == 0:
-            assert gap.loc[[0, 1, 2]].abs().max() < 0.06
+            assert set(lag.values()) == {0.0}
+            assert gap.abs().max() < 0.12
         else:
-            assert abs(gap.loc[0]) < 0.06
-            assert gap.loc[1] > 0.04 and gap.loc[2] > gap.loc[1] + 0.04
+            assert lag["0"] < lag["1"] < lag["2"]
+            assert abs(gap.loc[0]) < 0.12
+            assert gap.loc[1] > gap.loc[0]
+            assert gap.loc[2] > gap.loc[1] + 0.03
+            assert gap.loc[2] > 0.2
         chance = obs[obs.behaviour == truth["chance_behaviour"]]
-        c = chance.groupby(["arm", "month"]).value.mean().unstack()
-        assert (c.loc["pilot"] - c.loc["comparison"]).abs().max() < 0.1
+        assert _within_leader_gap(chance, leaders, [0, 1, 2]).abs().max() < 0.15
 
 
 def test_pulse_improves_from_week_three(medium: dict) -> None:
-    """Team pulse (contract measure: mean of respondents' mean item score)
-    difference-in-differences against the pre months follows the recorded
-    by-month pilot effect: none in month 0 (survey on day 14), the ramp in
-    month 1 and the plateau from month 2 on."""
+    """Team pulse (contract measure: mean of respondents' mean item score),
+    within-leader difference-in-differences against the pre months, follows
+    the recorded by-month pilot effect: none in month 0 (survey on day 14),
+    the ramp in month 1 (day 44) and the plateau from month 2 on.  The monthly
+    gap has SE ~0.025 at this size; rounding/clipping attenuate by ~5 %."""
     for effect, (out, truth) in medium.items():
         p = _read(out, "pulse")
         leaders = _read(out, "leaders").set_index("leader_id")
         p["month"] = _days(p.date) // 30
-        per = p.groupby(["leader_id", "month", "respondent_id"]).score.mean()
-        lm = per.groupby(["leader_id", "month"]).mean().reset_index()
-        lm["arm"] = lm.leader_id.map(leaders.arm)
-        arm_month = lm.groupby(["arm", "month"]).score.mean().unstack()
-        gap = arm_month.loc["pilot"] - arm_month.loc["comparison"]
-        gap = gap - gap.loc[[-3, -2, -1]].mean()
+        per = p.groupby(["leader_id", "month", "respondent_id"]).score.mean().rename("value")
+        gap = _within_leader_gap(per.reset_index(), leaders, list(range(0, 9)))
         planted = pd.Series(truth["effects"]["pulse"]["by_month"]).rename(int).sort_index()
-        # latent-scale plateau; rounding/clipping attenuate by <10 %
-        assert (gap - 0.95 * planted).abs().max() < 0.07
+        assert planted.loc[0] == 0.0 and planted.loc[2] == truth["pulse_effect"]
+        assert abs(gap.loc[0]) < 0.1
+        assert gap.loc[1] == pytest.approx(0.95 * planted.loc[1], abs=0.1)
+        assert gap.loc[2:].mean() == pytest.approx(0.95 * truth["pulse_effect"], abs=0.08)
         if effect:
-            assert gap.loc[2:].mean() == pytest.approx(0.95 * truth["pulse_effect"], abs=0.04)
+            assert 0 < planted.loc[1] < planted.loc[2]
+            assert gap.loc[1] > gap.loc[0] + 0.1 and gap.loc[2:].mean() > gap.loc[1] + 0.1
 
 
-def test_exits_and_hr_incidents_fall_with_the_pulse(medium: dict) -> None:
-    """Rates per 100 members per 90 days (contract definition) in follow-up vs pre:
-    the pilot's ratio falls relative to the comparison's by about
-    exp(-beta * pulse_effect) with effect 0.5 (reference: truth hazard_betas)."""
-    ratios = {}
-    for effect, (out, truth) in medium.items():
-        emp = _read(out, "employees")
-        inc = _read(out, "incidents")
-        leaders = _read(out, "leaders").set_index("leader_id")
-        start, end = _days(emp.start_date), _days(emp.end_date).fillna(10**6)
-        out_rates = {}
-        for window, (lo, hi) in {"pre": (-90, 0), "follow": (90, 270)}.items():
-            member_days = (np.minimum(end, hi) - np.maximum(start, lo)).clip(lower=0)
-            exposure = member_days.groupby(emp.leader_id.map(leaders.arm)).sum() / 90 / 100
-            vol = emp[(emp.exit_type == "voluntary") & _days(emp.end_date).between(lo, hi - 1)]
-            hr = inc[(inc.kind == "hr_incident") & _days(inc.date).between(lo, hi - 1)]
-            out_rates[window] = {
-                "voluntary": vol.leader_id.map(leaders.arm).value_counts() / exposure,
-                "hr_incident": hr.leader_id.map(leaders.arm).value_counts() / exposure,
-            }
-        for kind in ("voluntary", "hr_incident"):
-            r = out_rates["follow"][kind] / out_rates["pre"][kind]
-            ratios[(effect, kind)] = r["pilot"] / r["comparison"]
-    truth = medium[0.5][1]
-    planted_vol = np.exp(-truth["hazard_betas"]["voluntary_exit"] * truth["pulse_effect"])
-    planted_hr = np.exp(-truth["hazard_betas"]["hr_incident"] * truth["pulse_effect"])
-    assert planted_vol == pytest.approx(truth["effects"]["voluntary_attrition_rate_ratio_at_plateau"])
-    # log-ratio SE ~0.2 at this size: compare on the log scale with 0.45 tolerance
-    assert np.log(ratios[(0.5, "voluntary")]) == pytest.approx(np.log(planted_vol), abs=0.45)
-    assert np.log(ratios[(0.5, "hr_incident")]) == pytest.approx(np.log(planted_hr), abs=0.45)
-    assert ratios[(0.5, "hr_incident")] < ratios[(0.0, "hr_incident")]
-    assert ratios[(0.5, "voluntary")] < ratios[(0.0, "voluntary")]
+def _follow_up_vs_pre_log_ratio(out: Path) -> dict[str, float]:
+    """log of (pilot's follow-up / pre rate) / (comparison's follow-up / pre rate)
+    for voluntary exits and HR incidents, rates per 100 members per 90 days with
+    member-days from employees.csv (the contract's definition)."""
+    emp = _read(out, "employees")
+    inc = _read(out, "incidents")
+    leaders = _read(out, "leaders").set_index("leader_id")
+    start, end = _days(emp.start_date), _days(emp.end_date).fillna(10**6)
+    rates: dict[str, dict[str, pd.Series]] = {}
+    for window, (lo, hi) in {"pre": (-90, 0), "follow": (90, 270)}.items():
+        member_days = (np.minimum(end, hi) - np.maximum(start, lo)).clip(lower=0)
+        exposure = member_days.groupby(emp.leader_id.map(leaders.arm)).sum() / 90 / 100
+        vol = emp[(emp.exit_type == "voluntary") & _days(emp.end_date).between(lo, hi - 1)]
+        hr = inc[(inc.kind == "hr_incident") & _days(inc.date).between(lo, hi - 1)]
+        rates[window] = {
+            "voluntary": vol.leader_id.map(leaders.arm).value_counts() / exposure,
+            "hr_incident": hr.leader_id.map(leaders.arm).value_counts() / exposure,
+        }
+    out_ratio = {}
+    for kind in ("voluntary", "hr_incident"):
+        r = rates["follow"][kind] / rates["pre"][kind]
+        out_ratio[kind] = float(np.log(r["pilot"] / r["comparison"]))
+    return out_ratio
+
+
+def test_exits_and_hr_incidents_fall_with_the_pulse(medium: dict,
+                                                     tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Follow-up vs pre rates, pilot relative to comparison, fall by
+    exp(-beta * pulse_effect) (reference: truth hazard_betas and pulse_effect).
+    At 500 + 500 leaders the log ratio has SE ~0.15 (checked over seeds); with
+    effect 1.0 the planted log ratios are -1.0 (exits) and -1.2 (HR incidents)."""
+    out = tmp_path_factory.mktemp("synth") / "hazard"
+    truth = generate_cohort(out, n_pilot=500, n_comparison=500, seed=13, effect=1.0)
+    observed = _follow_up_vs_pre_log_ratio(out)
+    planted = {"voluntary": -truth["hazard_betas"]["voluntary_exit"] * truth["pulse_effect"],
+               "hr_incident": -truth["hazard_betas"]["hr_incident"] * truth["pulse_effect"]}
+    assert np.exp(planted["voluntary"]) == pytest.approx(
+        truth["effects"]["voluntary_attrition_rate_ratio_at_plateau"], abs=1e-6)
+    assert np.exp(planted["hr_incident"]) == pytest.approx(
+        truth["effects"]["hr_incidents_rate_ratio_at_plateau"], abs=1e-6)
+    for kind in planted:
+        assert observed[kind] == pytest.approx(planted[kind], abs=0.5), kind
+    # same seed, effect 0.5 vs the null pilot: the pilot's relative rates fall
+    # (paired across seeds: difference -0.49 +- 0.09 exits, -0.55 +- 0.17 HR incidents)
+    null = _follow_up_vs_pre_log_ratio(medium[0.0][0])
+    half = _follow_up_vs_pre_log_ratio(medium[0.5][0])
+    for kind in planted:
+        assert half[kind] < null[kind] - 0.1, kind
 
 
 def test_null_indicator_predicts_nothing(medium: dict) -> None:

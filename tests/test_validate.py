@@ -173,6 +173,34 @@ def test_dates_with_dates_parquet_type(tmp_path: Path) -> None:
     assert result.files["incidents"].name == "incidents.parquet"
 
 
+def test_excel_style_csv_is_accepted(tmp_path: Path) -> None:
+    """A UTF-8 byte-order mark and CRLF line ends (Excel "CSV UTF-8") are fine."""
+    folder = copy_fixture(tmp_path)
+    text = (folder / "leaders.csv").read_text(encoding="utf-8")
+    (folder / "leaders.csv").write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    result = validate_cohort(folder)
+    assert result.ok, result.format()
+    assert result.tables["leaders"]["leader_id"].iloc[0] == "NW-1001"
+
+
+def test_parquet_categorical_and_nullable_columns(tmp_path: Path) -> None:
+    """pandas category / Int64 / string columns written to Parquet load like the CSV."""
+    folder = copy_fixture(tmp_path)
+    leaders = pd.read_csv(folder / "leaders.csv", dtype={"leader_id": "string"})
+    leaders["arm"] = leaders["arm"].astype("category")
+    leaders["role"] = leaders["role"].astype("category")
+    pulse = pd.read_csv(folder / "pulse.csv")
+    pulse["score"] = pulse["score"].astype("Int64")
+    for name, frame in (("leaders", leaders), ("pulse", pulse)):
+        (folder / f"{name}.csv").unlink()
+        frame.to_parquet(folder / f"{name}.parquet", index=False)
+    result = validate_cohort(folder)
+    assert result.ok, result.format()
+    expected = validate_cohort(FIXTURE).tables
+    pd.testing.assert_frame_equal(result.tables["leaders"], expected["leaders"])
+    pd.testing.assert_frame_equal(result.tables["pulse"], expected["pulse"])
+
+
 def test_validation_never_modifies_input(tmp_path: Path) -> None:
     folder = copy_fixture(tmp_path)
     set_cell(folder, "ratings", 4, "score", "7")  # an invalid cohort too

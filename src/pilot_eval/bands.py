@@ -148,8 +148,9 @@ def leader_bands(
     -------
     DataFrame
         ``targets``, ``k``, ``value``, ``rho_k`` (Spearman-Brown reliability
-        of the target's mean), ``sem`` (its standard error of measurement),
-        ``ci_low`` and ``ci_high`` (``value -/+ z * sem``), one row per input
+        of the target's mean), ``se`` (its standard error of measurement,
+        :func:`sem_of_mean`),
+        ``ci_low`` and ``ci_high`` (``value -/+ z * se``), one row per input
         row, in input order.
 
     References
@@ -176,7 +177,7 @@ def leader_bands(
             k: kk,
             value: vv,
             "rho_k": rho_k,
-            "sem": se,
+            "se": se,
             "ci_low": vv - z * se,
             "ci_high": vv + z * se,
         },

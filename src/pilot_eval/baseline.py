@@ -83,23 +83,57 @@ def _fmt_count(n: int, total: int) -> str:
 
 
 def _complement(hidden: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
-    """Complementary suppression within each column of a count table.
+    """Complementary (secondary) suppression of a levels x (arms, overall) count table.
 
-    If a column (arm) hides exactly one level, the next smallest visible level
-    is hidden too, so the hidden count cannot be recovered as total minus the
-    others.  Repeats until stable.
+    Rows add up (pilot + comparison = overall) and columns add up to the arm
+    sizes, which are shown.  A line (row or column) with exactly one hidden
+    cell would give it away by subtraction, so the smallest visible cell of
+    that line is hidden too; repeated until no line has exactly one hidden cell.
     """
     hidden = hidden.copy()
     changed = True
     while changed:
         changed = False
         for col in hidden.columns:
-            n_hidden = int(hidden[col].sum())
             visible = counts.loc[~hidden[col], col]
-            if n_hidden == 1 and len(visible) > 0:
+            if int(hidden[col].sum()) == 1 and len(visible) > 0:
                 hidden.loc[visible.idxmin(), col] = True
                 changed = True
+        for level in hidden.index:
+            row = hidden.loc[level]
+            visible = counts.loc[level, ~row]
+            if int(row.sum()) == 1 and len(visible) > 0:
+                hidden.loc[level, visible.astype(float).idxmin()] = True
+                changed = True
     return hidden
+
+
+def hidden_cells(baseline: pd.DataFrame, var: str, k: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Counts of ``var`` levels by arm and which of them must not be shown.
+
+    The one suppression pattern used by Table 1, the balance table and the
+    group summaries, so that no table reveals what another hides.
+
+    Returns
+    -------
+    counts
+        Levels x (arms present, ``overall``) leader counts.
+    hidden
+        Same shape, True where the count (and any aggregate of that group)
+        is hidden: cells under ``k`` leaders, the overall of a row with a
+        hidden arm cell, whole rows of levels under ``k`` leaders in total,
+        and complementary cells so that no hidden count equals a column
+        total minus the visible counts.
+    """
+    arms = [a for a in ("pilot", "comparison") if (baseline["arm"] == a).any()]
+    counts = pd.crosstab(baseline[var].astype(str), baseline["arm"].astype(str))
+    counts = counts.reindex(columns=arms, fill_value=0)
+    counts["overall"] = counts.sum(axis=1)
+    counts = counts.sort_index()
+    hidden = counts < k
+    hidden.loc[counts["overall"] < k, :] = True
+    hidden.loc[hidden[arms].any(axis=1), "overall"] = True
+    return counts, _complement(hidden, counts)
 
 
 def table_one(baseline: pd.DataFrame, config: CohortConfig) -> pd.DataFrame:
@@ -144,22 +178,17 @@ def table_one(baseline: pd.DataFrame, config: CohortConfig) -> pd.DataFrame:
         "overall": str(baseline["org_unit"].nunique()), "suppressed": "",
     })
     for var in CATEGORICAL:
-        counts = pd.crosstab(baseline[var].astype(str), baseline["arm"].astype(str))
-        counts = counts.reindex(columns=arms, fill_value=0)
-        counts["overall"] = counts.sum(axis=1)
-        counts = counts.sort_index()
+        counts, complemented = hidden_cells(baseline, var, k)
         hidden = counts < k
         small_level = counts["overall"] < k
-        hidden.loc[small_level, :] = True
-        hidden.loc[hidden[arms].any(axis=1), "overall"] = True
-        complemented = _complement(hidden, counts)
         for level in counts.index:
             row = {"variable": var, "level": level, "statistic": "n (%)"}
             reason = ""
             for c in cols:
                 if complemented.loc[level, c]:
                     row[c] = ""
-                    reason = SUPPRESSED_REASON.format(n=k) if hidden.loc[level, c] else (reason or COMPLEMENT_REASON)
+                    primary = bool(hidden.loc[level, c]) or bool(small_level.loc[level])
+                    reason = SUPPRESSED_REASON.format(n=k) if primary else (reason or COMPLEMENT_REASON)
                 else:
                     row[c] = _fmt_count(int(counts.loc[level, c]), n_arm[c])
             if small_level.loc[level]:
@@ -208,17 +237,15 @@ def balance_table(baseline: pd.DataFrame, config: CohortConfig) -> pd.DataFrame:
     bal = bal.copy()
     bal["suppressed"] = ""
     for var in CATEGORICAL:
-        counts = pd.crosstab(df[var], df["arm"])
+        counts, hidden = hidden_cells(df, var, k)
         for level in counts.index:
-            name = f"{var}={level}"
-            total = int(counts.loc[level].sum())
-            idx = bal.index[bal["variable"] == name]
-            if total < k:
+            idx = bal.index[bal["variable"] == f"{var}={level}"]
+            if counts.loc[level, "overall"] < k:
                 bal = bal.drop(idx)
-            elif (counts.loc[level] < k).any():
+            elif hidden.loc[level, ["pilot", "comparison"]].any():
                 bal.loc[idx, ["pilot_mean", "comparison_mean", "smd", "smd_se"]] = np.nan
-                bal.loc[idx, "suppressed"] = (f"fewer than {k} leaders of this {var} in one arm: "
-                                              "only the WWC rating is shown")
+                bal.loc[idx, "suppressed"] = (f"a group of fewer than {k} leaders of this {var} in one arm "
+                                              "(or hidden with one): only the WWC rating is shown")
     n_hidden = sum(int((df[v].value_counts() < k).sum()) for v in CATEGORICAL)
     bal = bal.reset_index(drop=True)
     bal.attrs["n_levels_left_out"] = n_hidden
@@ -261,8 +288,12 @@ def group_summaries(
     k = config.min_group_size
     df = baseline.copy()
     for col in by:
-        totals = df.groupby(col, observed=True)["leader_id"].transform("size")
-        df = df[totals >= k]
+        df[col] = df[col].astype(str)
+        counts, hidden = hidden_cells(df, col, k)
+        df = df[df[col].map(counts["overall"]) >= k]
+        mask = hidden.drop(columns="overall").stack()
+        hide = {lvl_arm for lvl_arm, h in mask.items() if h}
+        df = df[[(lvl, a) not in hide for lvl, a in zip(df[col], df["arm"])]]
     long = df.melt(id_vars=[*by, "arm"], value_vars=[m for m in measures_ if m in df.columns],
                    var_name="measure", value_name="value").dropna(subset=["value"])
     g = long.groupby([*by, "arm", "measure"], observed=True)["value"]
@@ -276,3 +307,24 @@ def group_summaries(
     out["n"] = out["n"].astype(object).where(~small, None)
     out["suppressed"] = np.where(small, SUPPRESSED_REASON.format(n=k), "")
     return out
+
+
+def balance_summary_text(baseline: pd.DataFrame, balance: pd.DataFrame | None) -> str:
+    """Plain-text conclusion of the baseline step (stable for nbval)."""
+    n_p = int((baseline["arm"] == "pilot").sum())
+    n_c = int((baseline["arm"] == "comparison").sum())
+    lines = [f"leaders: {n_p} pilot, {n_c} comparison"]
+    if balance is None:
+        lines.append("no comparison group: baseline equivalence cannot be assessed")
+        lines.append("adjust for: role, culture (within-leader change only; not causal)")
+        return "\n".join(lines)
+    for var in ("empathy_360", "pulse", "behaviour_index"):
+        row = balance[balance["variable"] == var]
+        if len(row):
+            r = row.iloc[0]
+            lines.append(f"{var}: pilot {r['pilot_mean']:.3f}, comparison {r['comparison_mean']:.3f}, "
+                         f"g = {r['smd']:.3f} ({r['wwc_rating']})")
+    lines.append("adjust for: " + ", ".join(covariates_to_adjust(balance)))
+    bad = not_satisfied(balance)
+    lines.append("not satisfied (|g| > 0.25): " + (", ".join(bad) if bad else "none"))
+    return "\n".join(lines)

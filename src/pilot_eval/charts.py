@@ -11,6 +11,7 @@ package, never raw rows (Altair refuses more than 5,000 rows).
 from __future__ import annotations
 
 import altair as alt
+import pandas as pd
 
 #: Colours of the two arms, used in every chart.
 ARM_COLOURS = {"pilot": "#1f77b4", "comparison": "#ff7f0e"}
@@ -35,7 +36,7 @@ def coverage_chart(coverage) -> alt.Chart:
         alt.Chart(coverage)
         .mark_rect()
         .encode(
-            x=alt.X("window:N", sort=["pre", "pilot", "follow_up"], title="Window"),
+            x=alt.X("window:N", sort=["waves", "pre", "pilot", "follow_up"], title="Window"),
             y=alt.Y("table:N", title=None),
             color=alt.Color("completeness:Q", scale=alt.Scale(domain=[0, 1], scheme="blues"),
                             legend=alt.Legend(format="%", title="Months with data")),
@@ -45,7 +46,7 @@ def coverage_chart(coverage) -> alt.Chart:
                     title="Date coverage of each table")
     ) + (
         alt.Chart(coverage).mark_text(fontSize=11)
-        .encode(x=alt.X("window:N", sort=["pre", "pilot", "follow_up"]), y="table:N",
+        .encode(x=alt.X("window:N", sort=["waves", "pre", "pilot", "follow_up"]), y="table:N",
                 text=alt.Text("completeness:Q", format=".0%"))
     )
 
@@ -93,3 +94,37 @@ def pulse_response_chart(rates) -> alt.Chart:
         )
         .properties(width=420, height=180, title="Team pulse response rate per month")
     )
+
+
+def love_plot(balance) -> alt.Chart:
+    """Standardised mean differences at baseline with the WWC thresholds (0.05, 0.25)."""
+    data = balance.dropna(subset=["smd"]).assign(abs_smd=lambda d: d["smd"].abs())
+    rules = alt.Chart(
+        pd.DataFrame({"x": [-0.25, -0.05, 0.05, 0.25],
+                                        "kind": ["0.25", "0.05", "0.05", "0.25"]})
+    ).mark_rule(strokeDash=[4, 3], color="#888").encode(x="x:Q")
+    points = alt.Chart(data).mark_point(filled=True, size=70).encode(
+        x=alt.X("smd:Q", title="Standardised difference, pilot - comparison (Hedges' g / Cox index)"),
+        y=alt.Y("variable:N", sort=alt.EncodingSortField("abs_smd", order="descending"), title=None),
+        color=alt.Color("wwc_rating:N", title="WWC rating",
+                        scale=alt.Scale(domain=["satisfied", "requires statistical adjustment", "not satisfied"],
+                                        range=["#2ca02c", "#ff7f0e", "#d62728"])),
+        tooltip=["variable", "pilot_mean", "comparison_mean", "smd", "wwc_rating"],
+    )
+    return (rules + points).properties(width=420, height=max(120, 18 * len(data)),
+                                       title="Baseline balance (love plot); dashed lines at |0.05| and |0.25|")
+
+
+def group_means_chart(summary, by: str, measure: str) -> alt.Chart:
+    """Mean and 95% CI of a pre-window measure by group and arm (suppressed groups omitted)."""
+    data = summary[(summary["measure"] == measure)].dropna(subset=["mean"])
+    base = alt.Chart(data).encode(
+        y=alt.Y(f"{by}:N", title=None),
+        yOffset=alt.YOffset("arm:N"),
+        color=alt.Color("arm:N", scale=arm_colour_scale(), title="Arm"),
+    )
+    bars = base.mark_rule(strokeWidth=2).encode(x=alt.X("ci_low:Q", title=f"{measure} (pre window), mean and 95% CI",
+                                                        scale=alt.Scale(zero=False)), x2="ci_high:Q")
+    pts = base.mark_point(filled=True, size=50).encode(x="mean:Q", tooltip=[by, "arm", "n", "mean", "ci_low", "ci_high"])
+    return (bars + pts).properties(width=380, height=max(80, 36 * data[by].nunique()),
+                                   title=f"{measure} before training by {by} and arm")

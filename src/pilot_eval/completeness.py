@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from .cohort import Cohort
-from .config import CohortConfig
+from .config import MONTH_DAYS, CohortConfig
 from .contract import OPTIONAL_TABLES, REQUIRED_TABLES, RATER_TYPES, WAVES
-from .windows import WINDOWS, month_of, window_of
+from .windows import WINDOWS, month_of, pilot_months, pre_months, window_of
 
 COMPLETENESS_COLUMNS = ("table", "measure", "expected", "observed", "completeness")
 
@@ -61,32 +61,53 @@ def inventory(cohort: Cohort) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: Windows in which each dated table is expected to have data (ratings are
+#: checked by wave instead: baseline, midpoint, endline).
+EXPECTED_WINDOWS = {
+    "observations": ("pre", "pilot"),
+    "pulse": WINDOWS,
+    "incidents": WINDOWS,
+    "sessions": ("pilot",),
+}
+
+
+def _window_months(config: CohortConfig) -> dict[str, list[int]]:
+    last = (config.pilot_days + config.follow_up_days + MONTH_DAYS - 1) // MONTH_DAYS
+    return {
+        "pre": pre_months(config),
+        "pilot": pilot_months(config),
+        "follow_up": list(range(len(pilot_months(config)), last)) if config.follow_up_days > 0 else [],
+    }
+
+
 def date_coverage(cohort: Cohort) -> pd.DataFrame:
     """Months of each window that have at least one dated row, per table.
 
-    Columns: table, window, expected (months in the window), observed (months
-    with data), completeness.
+    Only the windows where a table is expected to have data are checked
+    (:data:`EXPECTED_WINDOWS`); the 360 survey is checked by wave.
+    Columns: table, window, expected (months in the window, or waves),
+    observed (months with data, or waves present), completeness.
     """
     cfg = cohort.config
-    months_in = {
-        "pre": sorted(set(range(-(-cfg.pilot_days // 30), 0))),
-        "pilot": list(range(0, -(-cfg.pilot_days // 30))),
-        "follow_up": list(range(cfg.pilot_days // 30, (cfg.pilot_days + cfg.follow_up_days + 29) // 30)),
-    }
+    months_in = _window_months(cfg)
     rows = []
-    for name, col in DATE_COLUMNS.items():
+    if cohort.ratings is not None:
+        present = set(cohort.ratings["wave"].astype(str).unique())
+        rows.append({"table": "ratings", "window": "waves", "expected": len(WAVES),
+                     "observed": len(present & set(WAVES))})
+    for name, windows in EXPECTED_WINDOWS.items():
         df = cohort.tables.get(name)
-        if df is None or name == "employees":
+        if df is None:
             continue
-        win = window_of(df[col], cfg)
-        mon = month_of(df[col], cfg)
-        seen = pd.DataFrame({"window": win, "month": mon}).dropna().drop_duplicates()
-        for w in WINDOWS:
-            expected = len(months_in[w]) if (w != "follow_up" or cfg.follow_up_days > 0) else 0
-            if expected == 0:
+        col = DATE_COLUMNS[name]
+        mon = month_of(df[col], cfg).dropna().unique()
+        seen = set(int(m) for m in mon)
+        for w in windows:
+            expected = months_in[w]
+            if not expected:
                 continue
-            observed = int((seen["window"] == w).sum())
-            rows.append({"table": name, "window": w, "expected": expected, "observed": min(observed, expected)})
+            rows.append({"table": name, "window": w, "expected": len(expected),
+                         "observed": len(seen & set(expected))})
     out = pd.DataFrame(rows, columns=["table", "window", "expected", "observed"])
     out["completeness"] = _ratio(out["observed"], out["expected"])
     return out
@@ -188,8 +209,8 @@ def pulse_response_rates(pulse: pd.DataFrame, employees: pd.DataFrame, config: C
     month = month_of(pulse["date"], config)
     resp = pd.DataFrame({"respondent_id": pulse["respondent_id"], "month": month}).dropna()
     observed = resp.drop_duplicates().groupby("month").size()
-    first = int(-(-config.pilot_days // 30))
-    months = list(range(-first, (config.pilot_days + config.follow_up_days + 29) // 30))
+    wm = _window_months(config)
+    months = wm["pre"] + wm["pilot"] + wm["follow_up"]
     roster = team_roster_by_month(employees, config, months)
     expected = roster.groupby("month")["members"].sum()
     out = pd.DataFrame({"month": months})

@@ -74,6 +74,10 @@ def _prepare(
         raise ValueError(f"missing ids in column {units!r}")
 
     if value_domain is None:
+        if level != "nominal" and not pd.api.types.is_numeric_dtype(df[values]):
+            raise ValueError(
+                f"{level} alpha of non-numeric values needs an ordered value_domain"
+            )
         v_codes, domain_index = pd.factorize(df[values], sort=True)
         domain = np.asarray(domain_index)
     else:
@@ -239,7 +243,8 @@ def krippendorff_alpha_ci(
     computed once and every replicate's coincidence matrix is a matrix
     product, so no loop runs over replicates.  The interval is the
     ``(1 - confidence) / 2`` and ``(1 + confidence) / 2`` quantiles of the
-    defined replicates (``numpy.nanquantile``, linear interpolation).  This
+    replicates with a defined alpha (``numpy.quantile``, linear
+    interpolation).  Memory grows as ``n_boot x n_units``.  This
     differs from Krippendorff's own bootstrap (Hayes & Krippendorff 2007),
     which resamples pairs of values.
 

@@ -78,7 +78,8 @@ def refresh(notebooks_dir: Path, data_dir: Path | None = None) -> None:
             if data_dir != (notebooks_dir.parent / "data" / "sample").resolve():
                 params["data_dir"] = str(data_dir)
             pm.execute_notebook(str(nb_path), str(out), parameters=params, cwd=str(notebooks_dir),
-                                kernel_name="python3", progress_bar=False, log_output=False)
+                                kernel_name="python3", progress_bar=False, log_output=False,
+                                extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
             executed = nbformat.read(out, as_version=4)
             # drop papermill's injected-parameters cell: the committed notebook keeps its defaults
             executed.cells = [c for c in executed.cells if "injected-parameters" not in c.metadata.get("tags", [])]

@@ -45,6 +45,9 @@ HTML_REMOVE_TAGS: frozenset[str] = frozenset(
     {"parameters", "injected-parameters", "researcher-only", "remove-cell"}
 )
 
+#: Kernel log noise (transport warnings, shutdown messages) kept off the user's terminal.
+KERNEL_QUIET = ["--IPKernelApp.log_level=CRITICAL"]
+
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "pilot_eval_offline"
 
@@ -256,10 +259,14 @@ def build_report(
                     str(nb), str(executed), parameters=injected, cwd=str(nb_dir),
                     kernel_name="python3", progress_bar=progress, log_output=False,
                     request_save_on_cell_execute=False, execution_timeout=execution_timeout,
+                    extra_arguments=KERNEL_QUIET,
                 )
             except Exception as exc:  # papermill / kernel / timeout
                 raise ReportError(_failure_message(nb, exc)) from exc
-            _export_html(executed, tmp / "html" / f"{nb.stem}.html")
+            try:
+                _export_html(executed, tmp / "html" / f"{nb.stem}.html")
+            except Exception as exc:
+                raise ReportError(f"exporting {nb.name} to HTML failed: {type(exc).__name__}: {exc}") from exc
             result.notebooks.append(NotebookRun(nb.stem, round(time.perf_counter() - t0, 3)))
         if not (tmp / "index.html").exists():
             _write_index(tmp, cohort, result.notebooks)

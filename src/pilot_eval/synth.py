@@ -128,7 +128,7 @@ ORDINAL_SESSION_SD = 0.50
 ORDINAL_CODING_SD = 0.30
 #: Share of the full behaviour training effect reached by month (lagging).
 BEHAVIOUR_LAG = {-3: 0.0, -2: 0.0, -1: 0.0, 0: 0.1, 1: 0.5, 2: 1.0}
-BEHAVIOUR_BINARY_GAIN_PER_EFFECT = 3.0  # logit gain at full effect = 3.0 * effect
+BEHAVIOUR_BINARY_GAIN_PER_EFFECT = 4.0  # logit gain at full effect = 4.0 * effect
 BEHAVIOUR_ORDINAL_GAIN_PER_EFFECT = 2.0  # scale points at full effect = 2.0 * effect
 BEHAVIOUR_THETA_SLOPE_BINARY = 2.0  # logit per scale point of theta
 BEHAVIOUR_THETA_SLOPE_ORDINAL = 1.0  # scale points per scale point of theta

@@ -85,7 +85,8 @@ class Violation:
         a multi-column key, or ``None`` for a file-level problem.
     rows
         1-based data-row numbers (header not counted); empty for file- or
-        column-level problems.  CSV line = row + 1.
+        column-level problems.  CSV line = row + 1 (exact unless a quoted
+        cell spans several lines).
     values
         Offending values as text, aligned with ``rows``; for a ``cohort.toml``
         key (no rows) the offending setting value.
