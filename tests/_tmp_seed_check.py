@@ -60,7 +60,7 @@ def _empathy_360(folder: Path) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("synth") / "small"
-    return out, generate_cohort(out, n_pilot=12, n_comparison=12, seed=5)
+    return out, generate_cohort(out, n_pilot=12, n_comparison=12, seed=31)
 
 
 @pytest.fixture(scope="module")
@@ -222,8 +222,16 @@ def test_no_comparison_arm(tmp_path: Path) -> None:
 
 
 # ---- what the default sample contains ---------------------------------------------------
-def test_default_sample_composition(default_cohort: tuple[Path, dict]) -> None:
-    out, _ = default_cohort
+@pytest.mark.parametrize("seed", [None, 20260105])
+def test_default_sample_composition(default_cohort: tuple[Path, dict], tmp_path: Path,
+                                    seed: int | None) -> None:
+    """Default arguments (and the seed data/sample is built with): every role and
+    culture has >= 5 leaders, 15-20 org units of unequal size nested in cultures."""
+    if seed is None:
+        out, _ = default_cohort
+    else:
+        out = tmp_path / "sample"
+        generate_cohort(out, seed=seed)
     leaders = _read(out, "leaders")
     assert len(leaders) == 105 and (leaders.arm == "pilot").sum() == 45
     assert leaders.role.value_counts().min() >= 5 and leaders.role.nunique() == 4

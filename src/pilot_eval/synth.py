@@ -81,6 +81,7 @@ CULTURES: tuple[str, ...] = ("americas", "emea", "apac", "nordics")
 CULTURE_SHARE = (0.30, 0.30, 0.25, 0.15)
 UNITS_PER_CULTURE = (4, 5, 4, 3)  # 16 org units, nested in cultures
 UNIT_WEIGHT_SHAPE = 1.5  # gamma shape of the unit size weights (unequal units)
+MIN_LEADERS_PER_UNIT = 2  # when the culture has enough leaders
 
 TENURE_GAMMA = (2.0, 3.0)  # shape, scale in years
 TENURE_MISSING = 0.04
@@ -368,6 +369,15 @@ def _simulate_leaders(rng: np.random.Generator, n_pilot: int, n_comparison: int)
     u = rng.random(n)
     within = (u[:, None] > cum[culture]).sum(axis=1)
     within = np.minimum(within, n_units[culture] - 1)
+    # every unit first gets up to MIN_LEADERS_PER_UNIT leaders (round robin over a
+    # random order within the culture), the rest follow the unequal weights
+    n_cult = np.bincount(culture, minlength=len(CULTURES))
+    order = np.lexsort((rng.random(n), culture))
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n) - np.concatenate([[0], np.cumsum(n_cult)[:-1]])[culture[order]]
+    guaranteed = np.minimum(MIN_LEADERS_PER_UNIT, n_cult // n_units) * n_units
+    fixed = rank < guaranteed[culture]
+    within = np.where(fixed, rank % n_units[culture], within)
     unit = first_unit[culture] + within
     unit_labels = np.concatenate(
         [np.strings.add(f"{c}-", np.strings.zfill(np.arange(1, k + 1).astype(np.str_), 2))
