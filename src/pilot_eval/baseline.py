@@ -246,10 +246,25 @@ def balance_table(baseline: pd.DataFrame, config: CohortConfig) -> pd.DataFrame:
                 bal.loc[idx, ["pilot_mean", "comparison_mean", "smd", "smd_se"]] = np.nan
                 bal.loc[idx, "suppressed"] = (f"a group of fewer than {k} leaders of this {var} in one arm "
                                               "(or hidden with one): only the WWC rating is shown")
+    # an arm with fewer than k leaders with a value: its mean is an aggregate of a small group
+    for var in variables:
+        n_arm = df.dropna(subset=[var]).groupby("arm")["leader_id"].size()
+        if (n_arm.reindex(["pilot", "comparison"], fill_value=0) < k).any():
+            idx = bal.index[bal["variable"] == var]
+            bal.loc[idx, ["pilot_mean", "comparison_mean", "smd", "smd_se"]] = np.nan
+            bal.loc[idx, "wwc_rating"] = None
+            bal.loc[idx, "suppressed"] = f"fewer than {k} leaders with a value in one arm: not shown"
     n_hidden = sum(int((df[v].value_counts() < k).sum()) for v in CATEGORICAL)
     bal = bal.reset_index(drop=True)
     bal.attrs["n_levels_left_out"] = n_hidden
     return bal
+
+
+def empty_balance() -> pd.DataFrame:
+    """The balance table of a cohort without a comparison group (no rows)."""
+    from .balance import BALANCE_COLUMNS
+
+    return pd.DataFrame(columns=[*BALANCE_COLUMNS, "suppressed"])
 
 
 def covariates_to_adjust(balance: pd.DataFrame) -> list[str]:
