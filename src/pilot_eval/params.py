@@ -67,6 +67,8 @@ PARAMETERS: dict[str, Parameter] = {
                   "reliability a rater average should reach (Spearman-Brown minimum raters)"),
         Parameter("n_boot", _to_int, "int", "bootstrap replicates for confidence intervals"),
         Parameter("seed", _to_int, "int", "random seed for bootstraps and permutation tests"),
+        Parameter("n_permutations", _to_int, "int", "permutations of the arm labels in the permuted-treatment check (controls notebook)"),
+        Parameter("calibration_threshold", float, "float", "leniency (scale points) beyond which a rater whose interval excludes 0 is flagged for recalibration"),
     ]
 }
 

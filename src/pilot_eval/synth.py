@@ -50,7 +50,7 @@ import pyarrow.parquet as pq
 
 from .config import MONTH_DAYS, CohortConfig
 
-__all__ = ["generate_cohort", "TABLES", "GENERATOR"]
+__all__ = ["generate_cohort", "TABLES", "GENERATOR", "KEPT_FILES"]
 
 #: Marker written to ``truth.json``; a folder holding it may be overwritten.
 GENERATOR = "pilot_eval.synth"
@@ -123,10 +123,10 @@ OBS_MONTHS = (-3, -2, -1, 0, 1, 2)
 SESSION_MISSED_PROB = 0.10
 DOUBLE_CODED_SHARE = 0.30
 N_OBSERVERS = 8
-OBSERVER_SEVERITY_SD = 0.25  # ordinal items only
-BINARY_CODING_ERROR = 0.07  # observer flips the true binary state
-ORDINAL_SESSION_SD = 0.50
-ORDINAL_CODING_SD = 0.30
+OBSERVER_SEVERITY_SD = 0.10  # ordinal items only
+BINARY_CODING_ERROR = 0.03  # observer flips the true binary state
+ORDINAL_SESSION_SD = 0.70
+ORDINAL_CODING_SD = 0.20
 #: Share of the full behaviour training effect reached by month (lagging).
 BEHAVIOUR_LAG = {-3: 0.0, -2: 0.0, -1: 0.0, 0: 0.1, 1: 0.5, 2: 1.0}
 BEHAVIOUR_BINARY_GAIN_PER_EFFECT = 4.0  # logit gain at full effect = 4.0 * effect
@@ -432,13 +432,17 @@ def _simulate_ratings(rng: np.random.Generator, lead: _Leaders, effect: float,
     n_entities = dr_base + int(n_dr.sum())
 
     mgr = mgr_first[lead.unit] + np.floor(rng.random(n) * n_mgr_u[lead.unit]).astype(np.int64)
-    # peers: k distinct members of the unit's pool (argpartition of random keys)
-    width = int(pool_u.max())
-    keys = rng.random((n, width))
-    keys[np.arange(width)[None, :] >= pool_u[lead.unit][:, None]] = 2.0
+    # peers: n_peer distinct members of the unit's pool, by Floyd's algorithm run
+    # for all leaders at once (a loop over the <= 5 draws, memory O(leaders))
     kmax = PEERS_RANGE[1]
-    pick = np.argpartition(keys, kmax - 1, axis=1)[:, :kmax]
-    use = np.arange(kmax)[None, :] < n_peer[:, None]
+    pool = pool_u[lead.unit]
+    pick = np.full((n, kmax), -1, dtype=np.int64)
+    for step in range(kmax):
+        j = pool - kmax + step  # Floyd: j runs over pool - k .. pool - 1
+        t = np.floor(rng.random(n) * (j + 1)).astype(np.int64)
+        taken = (pick == t[:, None]).any(axis=1)
+        pick[:, step] = np.where(step >= kmax - n_peer, np.where(taken, j, t), -1)
+    use = pick >= 0
     peer_leader = np.broadcast_to(np.arange(n)[:, None], (n, kmax))[use]
     peer_entity = (peer_first[lead.unit][:, None] + pick)[use]
     dr_leader = np.repeat(np.arange(n), n_dr)
@@ -965,6 +969,9 @@ def generate_cohort(
        to find them: the Gumbel-top-k trick for sampling sequences without
        replacement. *ICML* (sampling k without replacement with weights
        ``exp(logit)`` = the top k of ``logit + Gumbel(0, 1)`` noise).
+    .. [3] Bentley, J. & Floyd, R. (1987). Programming pearls: a sample of
+       brilliance. *Communications of the ACM*, 30(9), 754-757 (Floyd's
+       algorithm: k distinct draws from a pool, used for the peer raters).
     """
     if isinstance(pilot_start, str):
         pilot_start = dt.date.fromisoformat(pilot_start)
@@ -1084,7 +1091,8 @@ def _truth(cfg: CohortConfig, lead: _Leaders, effect: float, pulse_effect: float
                       "ramp_days": list(PULSE_RAMP_DAYS),
                       "note": "pilot leaders' team pulse gain; starts on day 21 (week 3), "
                               "plateau from day 60; survey on day 30*month+14"},
-            "voluntary_attrition_rate_ratio_at_plateau": _r(np.exp(-HAZARD_BETA["voluntary_exit"] * pulse_effect)),
+            "voluntary_attrition_rate_ratio_at_plateau":
+                _r(np.exp(-HAZARD_BETA["voluntary_exit"] * pulse_effect)),
             "hr_incidents_rate_ratio_at_plateau": _r(np.exp(-HAZARD_BETA["hr_incident"] * pulse_effect)),
             "escalations_rate_ratio_at_plateau": _r(np.exp(-HAZARD_BETA["escalation"] * pulse_effect)),
         },
@@ -1100,7 +1108,8 @@ def _truth(cfg: CohortConfig, lead: _Leaders, effect: float, pulse_effect: float
         "composition": {
             "role_counts": dict(zip(ROLES, n_roles.tolist())),
             "culture_counts": dict(zip(CULTURES, n_cult.tolist())),
-            "pilot_role_counts": dict(zip(ROLES, np.bincount(lead.role[lead.pilot], minlength=len(ROLES)).tolist())),
+            "pilot_role_counts": dict(zip(ROLES, np.bincount(lead.role[lead.pilot],
+                                                             minlength=len(ROLES)).tolist())),
             "pilot_culture_counts": dict(zip(CULTURES, np.bincount(lead.culture[lead.pilot],
                                                                    minlength=len(CULTURES)).tolist())),
             "org_units": len(np.unique(lead.unit)),
@@ -1131,6 +1140,20 @@ def _truth(cfg: CohortConfig, lead: _Leaders, effect: float, pulse_effect: float
         "expected_bias": r_info["expected_bias"],
         "behaviours": {
             "chance_behaviour": chance,
+            "model": {b.code: {"scale": b.scale, "roles": b.roles, "base": b.base, "chance": b.chance}
+                      for b in BEHAVIOURS},
+            "model_note": "binary: session state ~ Bernoulli(sigmoid(base + theta_slope_binary * theta "
+                          "+ binary_gain_per_effect * effect * lag[month] * pilot)), each observer "
+                          "flips it with binary_coding_error; ordinal: latent base + theta_slope_ordinal "
+                          "* theta + ordinal_gain_per_effect * effect * lag * pilot + N(0, "
+                          "ordinal_session_sd), each observer adds severity + N(0, ordinal_coding_sd), "
+                          "rounded and clipped; chance: each observer codes a fair coin flip",
+            "theta_slope_binary": BEHAVIOUR_THETA_SLOPE_BINARY,
+            "theta_slope_ordinal": BEHAVIOUR_THETA_SLOPE_ORDINAL,
+            "binary_gain_per_effect": BEHAVIOUR_BINARY_GAIN_PER_EFFECT,
+            "ordinal_gain_per_effect": BEHAVIOUR_ORDINAL_GAIN_PER_EFFECT,
+            "ordinal_session_sd": ORDINAL_SESSION_SD,
+            "ordinal_coding_sd": ORDINAL_CODING_SD,
             "lag": {str(m): v for m, v in BEHAVIOUR_LAG.items()},
             "binary_coding_error": BINARY_CODING_ERROR,
             "observer_severity_sd": OBSERVER_SEVERITY_SD,
@@ -1165,8 +1188,15 @@ def _truth(cfg: CohortConfig, lead: _Leaders, effect: float, pulse_effect: float
         "planted_adverse_impact_ratio": _r(min(PROMOTION_PROB[g] for g in GROUPS)
                                            / max(PROMOTION_PROB[g] for g in GROUPS)),
         "training_log": {
+            "practice_weeks": PRACTICE_WEEKS,
+            "practice_start_mean_sd": list(PRACTICE_START),
+            "practice_gain_mean_sd": list(PRACTICE_GAIN),
+            "practice_noise_sd": PRACTICE_NOISE_SD,
             "practice_plateau_share": PRACTICE_PLATEAU_SHARE,
             "practice_plateau_after": list(PRACTICE_PLATEAU_AFTER),
+            "note": "practice scores rise linearly over the 13 weeks; plateauing leaders stop "
+                    "improving after session practice_plateau_after (per-leader flag in leaders."
+                    "practice_plateau); the training log is not linked to any outcome",
         },
         "leaders": {
             "leader_id": lead.ids.tolist(),
