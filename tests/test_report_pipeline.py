@@ -165,3 +165,31 @@ def test_parameter_override_reaches_notebooks(tiny_cohort, tmp_path):
     assert m["settings"]["min_raters_per_category"] == 4
     measures = (out / "results" / "completeness.csv").read_text()
     assert "raters_at_least_4:" in measures and "raters_at_least_3:" not in measures
+
+
+def test_missing_optional_tables_are_skipped_and_reported(tiny_cohort, tmp_path):
+    folder = tmp_path / "cohort"
+    shutil.copytree(tiny_cohort, folder)
+    for stem in ("observations", "behaviours", "incidents", "sessions"):
+        (folder / f"{stem}.csv").unlink()
+    out = tmp_path / "out"
+    build_report(folder, out, progress=False, log=_quiet)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for stem in ("observations", "incidents", "sessions"):
+        assert stem in index
+    assert "skipped" in index
+    m = json.loads((out / "manifest.json").read_text())
+    assert set(m["skipped_tables"]) >= {"observations", "behaviours", "incidents", "sessions"}
+    completeness = (out / "results" / "completeness.csv").read_text()
+    assert "observations,table_present,1,0,0" in completeness
+
+
+def test_cohort_without_comparison_group_reports(tmp_path):
+    from pilot_eval.synth import generate_cohort
+
+    generate_cohort(tmp_path / "c", n_pilot=12, n_comparison=0, seed=11, effect=0.3)
+    out = tmp_path / "out"
+    build_report(tmp_path / "c", out, progress=False, log=_quiet)
+    assert (out / "index.html").is_file()
+    html = (out / "html" / "01_baseline.html").read_text(encoding="utf-8")
+    assert "cannot be assessed" in html
