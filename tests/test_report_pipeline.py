@@ -193,3 +193,41 @@ def test_cohort_without_comparison_group_reports(tmp_path):
     assert (out / "index.html").is_file()
     html = (out / "html" / "01_baseline.html").read_text(encoding="utf-8")
     assert "cannot be assessed" in html
+
+
+def test_small_culture_shows_nowhere_in_report_folder(tiny_cohort, tmp_path):
+    """A culture of 3 leaders (< min_group_size 5): its name, hence any number for it,
+    appears in no file of the report folder (notebooks, HTML, CSV, index)."""
+    folder = tmp_path / "cohort"
+    shutil.copytree(tiny_cohort, folder)
+    leaders = (folder / "leaders.csv").read_text().splitlines()
+    header = leaders[0].split(",")
+    ci = header.index("culture")
+    for i in (1, 2, 3):
+        cells = leaders[i].split(",")
+        cells[ci] = "Atlantis"
+        leaders[i] = ",".join(cells)
+    (folder / "leaders.csv").write_text("\n".join(leaders) + "\n")
+    out = tmp_path / "out"
+    build_report(folder, out, progress=False, log=_quiet)
+    hits = [p.relative_to(out) for p in out.rglob("*") if p.is_file() and "Atlantis" in p.read_text(errors="ignore")]
+    assert hits == []
+
+
+def test_cli_validate_lists_every_violation_with_exit_2(tiny_cohort, tmp_path):
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_cohort, broken)
+    leaders = (broken / "leaders.csv").read_text().splitlines()
+    leaders.append(leaders[1])  # duplicated leader_id
+    (broken / "leaders.csv").write_text("\n".join(leaders) + "\n")
+    ratings = (broken / "ratings.csv").read_text().splitlines()
+    cells = ratings[1].split(",")
+    cells[-1] = "7"  # score 7 on a 1-5 scale
+    ratings[1] = ",".join(cells)
+    (broken / "ratings.csv").write_text("\n".join(ratings) + "\n")
+    r = _cli("validate", str(broken))
+    assert r.returncode == 2
+    assert "leaders.csv" in r.stderr and "leader_id" in r.stderr
+    assert "ratings.csv" in r.stderr and "'7'" in r.stderr
+    ok = _cli("validate", str(tiny_cohort))
+    assert ok.returncode == 0 and ok.stdout.startswith("OK")
