@@ -440,14 +440,17 @@ def monthly_trends(cohort: Cohort, excluded: Iterable[str] = ()) -> pd.DataFrame
         g = p.groupby(["indicator", "arm", "month"], as_index=False).agg(value=("value", "mean"), n=("leader_id", "nunique"))
         frames.append(g)
     if cohort.incidents is not None:
-        inc = cohort.incidents.assign(month=month_of(cohort.incidents["date"], cfg))
-        inc = inc[(inc["kind"] == "hr_incident") & inc["month"].isin(months)]
-        inc = inc.assign(arm=inc["leader_id"].map(arm)).groupby(["arm", "month"]).size().rename("events")
         heads = _monthly_headcount(cohort.employees, cfg, months).assign(arm=lambda d: d["leader_id"].map(arm))
         heads = heads.groupby(["arm", "month"]).agg(members=("members", "sum"), n=("leader_id", "nunique"))
-        j = heads.join(inc, how="left").fillna({"events": 0}).reset_index()
-        j["value"] = 100 * j["events"] / j["members"] * 3  # per 100 members per 90 days (30-day months)
-        frames.append(j.assign(indicator="hr_incidents_change_pct")[["indicator", "arm", "month", "value", "n"]])
+        inc = cohort.incidents.assign(month=month_of(cohort.incidents["date"], cfg))
+        inc = inc[inc["month"].isin(months)]
+        inc = inc.assign(arm=inc["leader_id"].map(arm))
+        for kind, key in (("hr_incident", "hr_incidents_change_pct"), ("escalation", "escalations_change_pct")):
+            events = inc[inc["kind"] == kind].groupby(["arm", "month"]).size().rename("events")
+            j = heads.join(events, how="left").fillna({"events": 0}).reset_index()
+            # per 100 team members per 90 days (three 30-day months); roster = members at any day of the month
+            j["value"] = 100 * j["events"] / j["members"] * 3
+            frames.append(j.assign(indicator=key)[["indicator", "arm", "month", "value", "n"]])
     out = pd.concat(frames, ignore_index=True)
     out = out[out["n"] >= cfg.min_group_size]
     return out.sort_values(["indicator", "arm", "month"], ignore_index=True)

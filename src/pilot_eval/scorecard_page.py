@@ -127,7 +127,7 @@ def render(
                 f'<div>{band_svg(r["value"], r["ci_low"], r["ci_high"], r["target"], r["unit"])}</div>'
                 f'<div class="meta">{esc(ci)} · n = {n} · confidence {esc(r["confidence_label"])} '
                 f'({r["confidence"]:.2f}) · {esc(r["kind"])}, {esc(r["cadence"])} · {esc(r["period"])}</div>'
-                f'<div>{sparkline_svg(trend) if r["cadence"] == "monthly" or r["indicator"] == "hr_incidents_change_pct" else ""}</div>'
+                f'<div>{sparkline_svg(trend) if trend is not None and len(trend) else ""}</div>'
                 f'<div class="meta">{esc(r["method"])}</div></div>')
         body.append("</section>")
     body.append("</div>")
