@@ -224,3 +224,11 @@ def test_landis_koch_labels() -> None:
     assert landis_koch_label(np.nan) is None
     out = landis_koch_label(pd.Series([0.1, 0.5], index=[3, 4]))
     assert list(out) == ["slight", "moderate"] and list(out.index) == [3, 4]
+
+
+def test_fleiss_kappa_all_ratings_identical_is_nan_not_an_error():
+    """Every coder gives the same category to every unit: P-bar-e = 1, kappa undefined (Fleiss 1971)."""
+    from pilot_eval.kappa import fleiss_kappa
+
+    out = fleiss_kappa(pd.DataFrame({"a": [3, 3, 3], "b": [0, 0, 0]}))
+    assert np.isnan(out["estimate"].iloc[0])

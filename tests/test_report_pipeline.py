@@ -33,10 +33,8 @@ def _quiet(msg: str) -> None:  # keep test logs short
 
 
 @pytest.fixture(scope="module")
-def built(tiny_cohort, tmp_path_factory):
-    out = tmp_path_factory.mktemp("rep") / "report"
-    result = build_report(tiny_cohort, out, progress=False, log=_quiet)
-    return tiny_cohort, out, result
+def built(built_report):
+    return built_report
 
 
 def test_report_folder_follows_output_contract(built):

@@ -335,9 +335,10 @@ def fleiss_kappa(
     p_j = counts.sum(axis=0) / (n_units * m)
     q_j = 1.0 - p_j
     p_i = (np.sum(counts**2, axis=1) - m) / (m * (m - 1.0))
-    p_bar = float(p_i.mean())
-    p_e = float(np.sum(p_j**2))
-    pq = float(np.sum(p_j * q_j))
+    # numpy scalars: a codebook value used by everyone (p_e = 1) gives NaN, not ZeroDivisionError
+    p_bar = np.float64(p_i.mean())
+    p_e = np.float64(np.sum(p_j**2))
+    pq = np.float64(np.sum(p_j * q_j))
     with np.errstate(divide="ignore", invalid="ignore"):
         kappa = (p_bar - p_e) / (1.0 - p_e)
         var0 = (
