@@ -548,7 +548,8 @@ def recommend(scorecard: pd.DataFrame, results: dict[str, pd.DataFrame], has_com
       (the training cannot plausibly reach it), or a risk indicator got
       significantly worse (its band entirely on the bad side of no change);
     * **scale** - a comparison group exists, the adjusted empathy effect's
-      band is entirely above zero, the 360 measurement is reliable enough
+      band is entirely above zero and its status is not off track (the
+      target is within reach), the 360 measurement is reliable enough
       (ICC(1,k) of all non-self raters >= 0.5) and no risk indicator got
       significantly worse;
     * **iterate** - otherwise (promising or unclear: fix what the reasons say
@@ -596,9 +597,14 @@ def recommend(scorecard: pd.DataFrame, results: dict[str, pd.DataFrame], has_com
         decision = "stop"
         headline = "Stop and review: a risk indicator got significantly worse."
         reasons.extend(harms)
-    elif has_comparison and emp_ok and emp["ci_low"] > 0 and (not np.isfinite(icc) or icc >= 0.5):
+    elif has_comparison and emp_ok and emp["ci_low"] > 0 and (not np.isfinite(icc) or icc >= 0.5) \
+            and emp["status"] != OFF_TRACK:
         decision = "scale"
         headline = "Scale: the training raised 360 empathy beyond chance, after controlling for role and culture."
+    elif has_comparison and emp_ok and emp["ci_low"] > 0 and emp["status"] == OFF_TRACK:
+        decision = "iterate"
+        headline = (f"Iterate: the training works (the 360 empathy effect is real) but falls short of the "
+                    f"{target:+.0f}% target; strengthen it before scaling.")
     else:
         decision = "iterate"
         if not has_comparison:
