@@ -134,3 +134,13 @@ def test_covariates_to_adjust_always_role_and_culture():
     bal = pd.DataFrame({"variable": ["tenure_years", "pulse", "empathy_360"],
                         "wwc_rating": ["satisfied", "requires statistical adjustment", "not satisfied"]})
     assert baseline.covariates_to_adjust(bal) == ["role", "culture", "empathy_360", "pulse"]
+
+
+def test_group_summaries_when_every_group_is_hidden(tmp_path, tiny_cohort):
+    """10 + 10 leaders over four cultures: every culture x arm cell is small; the
+    summary is empty (no numbers), not an error."""
+    cohort = load_cohort(tiny_cohort)
+    lb = baseline.leader_baseline(cohort)
+    cfg = cohort.config.with_overrides(min_group_size=50)
+    out = baseline.group_summaries(lb, cfg, by=("culture",))
+    assert len(out) == 0 and "culture" in out.columns

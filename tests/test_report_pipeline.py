@@ -90,7 +90,8 @@ def test_second_run_gives_byte_identical_results(built, tmp_path):
 
 def test_failing_notebook_leaves_earlier_report_untouched(tiny_cohort, tmp_path):
     nbs = tmp_path / "notebooks"
-    shutil.copytree(default_notebooks_dir(), nbs)
+    nbs.mkdir()
+    shutil.copy(default_notebooks_dir() / "00_data_quality.ipynb", nbs)  # one real notebook runs first
     bad = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("x = 1"),
         nbformat.v4.new_code_cell("raise RuntimeError('planted failure')"),
@@ -157,7 +158,11 @@ def test_cli_invalid_cohort_exit_2_writes_nothing(tiny_cohort, tmp_path):
 
 def test_parameter_override_reaches_notebooks(tiny_cohort, tmp_path):
     out = tmp_path / "out"
-    build_report(tiny_cohort, out, params={"min_raters_per_category": 4}, progress=False, log=_quiet)
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    shutil.copy(default_notebooks_dir() / "00_data_quality.ipynb", nbs)
+    build_report(tiny_cohort, out, params={"min_raters_per_category": 4}, notebooks_dir=nbs,
+                 progress=False, log=_quiet)
     m = json.loads((out / "manifest.json").read_text())
     assert m["parameters"] == {"min_raters_per_category": 4}
     assert m["settings"]["min_raters_per_category"] == 4
@@ -165,21 +170,32 @@ def test_parameter_override_reaches_notebooks(tiny_cohort, tmp_path):
     assert "raters_at_least_4:" in measures and "raters_at_least_3:" not in measures
 
 
-def test_missing_optional_tables_are_skipped_and_reported(tiny_cohort, tmp_path):
+def test_missing_optional_tables_and_a_small_culture(tiny_cohort, tmp_path):
+    """Every notebook runs without the optional tables, says what it skipped, and a
+    culture of 3 leaders (< min_group_size 5) appears in no file of the report folder:
+    its name, hence any number for it, is in no notebook, HTML page or CSV."""
     folder = tmp_path / "cohort"
     shutil.copytree(tiny_cohort, folder)
     for stem in ("observations", "behaviours", "incidents", "sessions"):
         (folder / f"{stem}.csv").unlink()
+    leaders = (folder / "leaders.csv").read_text().splitlines()
+    ci = leaders[0].split(",").index("culture")
+    for i in (1, 2, 3):
+        cells = leaders[i].split(",")
+        cells[ci] = "Atlantis"
+        leaders[i] = ",".join(cells)
+    (folder / "leaders.csv").write_text("\n".join(leaders) + "\n")
     out = tmp_path / "out"
     build_report(folder, out, progress=False, log=_quiet)
     index = (out / "index.html").read_text(encoding="utf-8")
     for stem in ("observations", "incidents", "sessions"):
         assert stem in index
-    assert "skipped" in index
     m = json.loads((out / "manifest.json").read_text())
     assert set(m["skipped_tables"]) >= {"observations", "behaviours", "incidents", "sessions"}
     completeness = (out / "results" / "completeness.csv").read_text()
     assert "observations,table_present,1,0,0" in completeness
+    hits = [p.relative_to(out) for p in out.rglob("*") if p.is_file() and "Atlantis" in p.read_text(errors="ignore")]
+    assert hits == []
 
 
 def test_cohort_without_comparison_group_reports(tmp_path):
@@ -191,25 +207,6 @@ def test_cohort_without_comparison_group_reports(tmp_path):
     assert (out / "index.html").is_file()
     html = (out / "html" / "01_baseline.html").read_text(encoding="utf-8")
     assert "cannot be assessed" in html
-
-
-def test_small_culture_shows_nowhere_in_report_folder(tiny_cohort, tmp_path):
-    """A culture of 3 leaders (< min_group_size 5): its name, hence any number for it,
-    appears in no file of the report folder (notebooks, HTML, CSV, index)."""
-    folder = tmp_path / "cohort"
-    shutil.copytree(tiny_cohort, folder)
-    leaders = (folder / "leaders.csv").read_text().splitlines()
-    header = leaders[0].split(",")
-    ci = header.index("culture")
-    for i in (1, 2, 3):
-        cells = leaders[i].split(",")
-        cells[ci] = "Atlantis"
-        leaders[i] = ",".join(cells)
-    (folder / "leaders.csv").write_text("\n".join(leaders) + "\n")
-    out = tmp_path / "out"
-    build_report(folder, out, progress=False, log=_quiet)
-    hits = [p.relative_to(out) for p in out.rglob("*") if p.is_file() and "Atlantis" in p.read_text(errors="ignore")]
-    assert hits == []
 
 
 def test_cli_validate_lists_every_violation_with_exit_2(tiny_cohort, tmp_path):

@@ -308,7 +308,8 @@ def group_summaries(
         df = df[df[col].map(counts["overall"]) >= k]
         mask = hidden.drop(columns="overall").stack()
         hide = {lvl_arm for lvl_arm, h in mask.items() if h}
-        df = df[[(lvl, a) not in hide for lvl, a in zip(df[col], df["arm"])]]
+        keep = np.array([(lvl, a) not in hide for lvl, a in zip(df[col], df["arm"])], dtype=bool)
+        df = df[keep]
     long = df.melt(id_vars=[*by, "arm"], value_vars=[m for m in measures_ if m in df.columns],
                    var_name="measure", value_name="value").dropna(subset=["value"])
     g = long.groupby([*by, "arm", "measure"], observed=True)["value"]

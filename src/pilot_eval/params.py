@@ -69,6 +69,7 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter("seed", _to_int, "int", "random seed for bootstraps and permutation tests"),
         Parameter("n_permutations", _to_int, "int", "permutations of the arm labels in the permuted-treatment check (controls notebook)"),
         Parameter("calibration_threshold", float, "float", "leniency (scale points) beyond which a rater whose interval excludes 0 is flagged for recalibration"),
+        Parameter("p_adjust_method", str, "str", "multiplicity adjustment across leading -> lagging pairs: holm (family-wise, default) or fdr_bh (leading-lagging notebook)"),
     ]
 }
 

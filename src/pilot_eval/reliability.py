@@ -1045,8 +1045,8 @@ def rater_icc_view(table: pd.DataFrame) -> pd.DataFrame:
 
 def _ci_text(df: pd.DataFrame) -> pd.Series:
     lo, hi = df["ci_low"], df["ci_high"]
-    text = "[" + lo.map(lambda v: f"{v:.3f}") + ", " + hi.map(lambda v: f"{v:.3f}") + "]"
-    return text.where(lo.notna() & hi.notna(), "")
+    text = [f"[{a:.3f}, {b:.3f}]" if pd.notna(a) and pd.notna(b) else "" for a, b in zip(lo, hi)]
+    return pd.Series(text, index=df.index, dtype=object)
 
 
 def observer_icc_view(table: pd.DataFrame) -> pd.DataFrame:
