@@ -351,14 +351,18 @@ def test_koo_li_band_from_ci_uses_the_whole_interval() -> None:
 def _loop_band_probabilities_crossed(
     matrix: np.ndarray, method: str, n_boot: int, seed: int
 ) -> np.ndarray:
-    """Slow reference: resample targets per replicate and call pingouin."""
+    """Slow reference: resample targets per replicate and call pingouin.
+
+    Same draws as the library: replicate b holds the targets (rows, in sorted
+    id order) default_rng(seed).integers(0, n, size=(n_boot, n))[b].
+    """
     n = matrix.shape[0]
-    counts = np.random.default_rng(seed).multinomial(n, np.full(n, 1.0 / n), size=n_boot)
+    draws = np.random.default_rng(seed).integers(0, n, size=(n_boot, n))
     names = {"ICC1": "ICC(1,1)", "ICC2": "ICC(A,1)", "ICC3": "ICC(C,1)",
              "ICC1k": "ICC(1,k)", "ICC2k": "ICC(A,k)", "ICC3k": "ICC(C,k)"}
     bands = []
     for b in range(n_boot):
-        resampled = matrix[np.repeat(np.arange(n), counts[b])]
+        resampled = matrix[draws[b]]
         ref = _pingouin_icc(_long(resampled)).set_index("Type")
         bands.append(koo_li_band(ref.loc[names[method], "ICC"]))
     return np.array([np.mean([x == band for x in bands]) for band in KOO_LI_BANDS])
@@ -371,11 +375,11 @@ def _loop_band_probabilities_oneway(
     groups = {key: grp["score"].to_numpy() for key, grp in data.groupby("leader", sort=True)}
     keys = sorted(groups)
     n = len(keys)
-    counts = np.random.default_rng(seed).multinomial(n, np.full(n, 1.0 / n), size=n_boot)
+    draws = np.random.default_rng(seed).integers(0, n, size=(n_boot, n))  # as the library
     bands = []
     for b in range(n_boot):
         parts = []
-        for i in np.repeat(np.arange(n), counts[b]):
+        for i in draws[b]:
             parts.append(pd.DataFrame({"leader": f"copy{len(parts)}", "score": groups[keys[i]]}))
         rep = pd.concat(parts, ignore_index=True)
         est = icc_oneway_unbalanced(rep, "leader", "score").set_index("method")

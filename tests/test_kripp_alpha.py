@@ -115,16 +115,18 @@ def _loop_bootstrap_ci(
     """Slow reference: resample pairable units per replicate, call krippendorff.alpha.
 
     Same draws as the library: pairable units in sorted-id order (the column
-    order here), counts from default_rng(seed).multinomial(n, [1/n]*n, n_boot).
+    order here); replicate b holds the units
+    default_rng(seed).integers(0, n, size=(n_boot, n))[b], taken directly as
+    column indices (no counting), so the library's bincount tally is checked too.
     """
     pairable = np.sum(~np.isnan(matrix), axis=0) >= 2
     sub = matrix[:, pairable]
     n = sub.shape[1]
-    counts = np.random.default_rng(seed).multinomial(n, np.full(n, 1.0 / n), size=n_boot)
+    draws = np.random.default_rng(seed).integers(0, n, size=(n_boot, n))
     domain = np.unique(sub[~np.isnan(sub)])
     reps = []
     for b in range(n_boot):
-        resampled = sub[:, np.repeat(np.arange(n), counts[b])]
+        resampled = sub[:, draws[b]]
         reps.append(
             krippendorff.alpha(
                 reliability_data=resampled, level_of_measurement=level, value_domain=domain
@@ -191,3 +193,30 @@ def test_reliability_verdict_thresholds() -> None:
     assert reliability_verdict(nan) is None
     out = reliability_verdict(pd.Series([0.9, 0.1]))
     assert list(out) == ["reliable", "unreliable"]
+
+
+@pytest.mark.parametrize("max_values", [32, 0])
+def test_ordinal_many_values_both_code_paths_match_package(
+    max_values: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ordinal alpha with 40 distinct values, through the per-value (pair) form and,
+    with the threshold set to 0, the per-unit mid-rank form; both equal
+    fast-krippendorff 0.9 ``krippendorff.alpha`` (estimate, and per replicate in the
+    bootstrap reference loop)."""
+    import pilot_eval.kripp_alpha as ka
+
+    monkeypatch.setattr(ka, "_ORDINAL_PAIR_FORM_MAX_VALUES", max_values)
+    rng = np.random.default_rng(17)
+    n_units = 80
+    truth = rng.integers(0, 40, size=n_units)
+    matrix = np.clip(truth + rng.integers(-3, 4, size=(4, n_units)), 0, 39).astype(float)
+    matrix[rng.random(matrix.shape) < 0.25] = nan
+    assert np.unique(matrix[~np.isnan(matrix)]).size > 32
+    data = _long(matrix)
+    ours = krippendorff_alpha(data, "unit", "coder", "value", level="ordinal")
+    ref = krippendorff.alpha(reliability_data=matrix, level_of_measurement="ordinal")
+    assert ours == pytest.approx(ref, abs=1e-9)
+    res = krippendorff_alpha_ci(data, "unit", "coder", "value", level="ordinal", n_boot=30, seed=5)
+    low, high = _loop_bootstrap_ci(matrix, "ordinal", n_boot=30, seed=5, confidence=0.95)
+    assert res.loc[0, "ci_low"] == pytest.approx(low, abs=1e-9)
+    assert res.loc[0, "ci_high"] == pytest.approx(high, abs=1e-9)

@@ -20,6 +20,7 @@ import pandas as pd
 
 from .charts import use_offline_renderer
 from .cohort import Cohort, load_cohort
+from .cohort_cache import cached_cohort
 from .config import CohortConfig
 from .params import cohort_overrides
 
@@ -48,7 +49,9 @@ def open_context(data_dir: str | Path, out_dir: str | Path, **params: Any) -> Co
         The notebook's other parameters; cohort settings among them
         (``min_group_size``, ``target_*``...) override cohort.toml when not None.
     """
-    cohort = load_cohort(Path(data_dir), overrides=cohort_overrides(params))
+    overrides = cohort_overrides(params)
+    # the report process already validated this exact input: reuse its typed tables
+    cohort = cached_cohort(data_dir, overrides) or load_cohort(Path(data_dir), overrides=overrides)
     use_offline_renderer()
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.width", 160)

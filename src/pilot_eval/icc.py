@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 __all__ = [
     "ICC_METHODS",
@@ -76,6 +76,13 @@ _MCGRAW_WONG: dict[str, str] = {
     "ICC3k": "ICC(C,k)",
 }
 
+# Text columns of the icc_crossed table, built once (str dtype, as pandas 3).
+_CROSSED_TEXT: dict[str, Any] = {
+    "method": pd.array(list(ICC_METHODS), dtype="str"),
+    "description": pd.array([_DESCRIPTIONS[m] for m in ICC_METHODS], dtype="str"),
+    "mcgraw_wong": pd.array([_MCGRAW_WONG[m] for m in ICC_METHODS], dtype="str"),
+}
+
 #: Koo & Li (2016) reliability bands, from lowest to highest.
 KOO_LI_BANDS: tuple[str, ...] = ("poor", "moderate", "good", "excellent")
 
@@ -91,6 +98,8 @@ def _require_columns(data: pd.DataFrame, *columns: str) -> None:
 
 def _as_float(series: pd.Series) -> np.ndarray:
     """Numeric column as float64 with NaN for missing (nullable dtypes too)."""
+    if series.dtype == np.float64:
+        return series.to_numpy()
     return pd.to_numeric(series).to_numpy(dtype=np.float64, na_value=np.nan)
 
 
@@ -100,40 +109,89 @@ def _check_confidence(confidence: float) -> float:
     return 1.0 - confidence
 
 
+def _f_sf(x: Any, dfn: Any, dfd: Any) -> Any:
+    """Upper tail of the F distribution, ``scipy.stats.f.sf`` without its checks.
+
+    ``stats.f.sf`` calls ``scipy.special.fdtrc`` after validating its
+    arguments (1 for ``x < 0``, outside the support); the same here, at a
+    fraction of the per-call cost.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    return np.where(x < 0, 1.0, special.fdtrc(dfn, dfd, np.where(x < 0, 0.0, x)))
+
+
+def _f_isf(q: Any, dfn: Any, dfd: Any) -> Any:
+    """Upper quantile of the F distribution, as ``scipy.stats.f.isf``.
+
+    ``_f_isf(q)`` is ``scipy.special.fdtri(dfn, dfd, 1 - q)`` (NaN for
+    invalid degrees of freedom, as here).
+    """
+    return special.fdtri(dfn, dfd, 1.0 - np.asarray(q, dtype=np.float64))
+
+
+def _sorted_codes(
+    column: pd.Series, name: str, rows: np.ndarray | None = None, sort: bool = True
+) -> tuple[np.ndarray, int]:
+    """Codes of ``column`` in sorted id order, restricted to ``rows`` if given.
+
+    Equals ``pd.factorize(column[rows], sort=True)`` (codes and number of
+    ids) but factorizes the whole column once, without copying a subset.
+    ``sort=False`` numbers the ids in order of appearance instead (faster,
+    for order-free statistics).
+    """
+    codes, uniques = pd.factorize(column, sort=sort)
+    if rows is None:
+        if (codes < 0).any():
+            raise ValueError(f"missing ids in column {name!r}")
+        return codes.astype(np.int64), len(uniques)
+    codes = codes[rows]
+    if (codes < 0).any():
+        raise ValueError(f"missing ids in column {name!r}")
+    used = np.bincount(codes, minlength=len(uniques)) > 0
+    if used.all():
+        return codes.astype(np.int64), len(uniques)
+    return (np.cumsum(used) - 1)[codes], int(used.sum())
+
+
 def _crossed_matrix(
-    data: pd.DataFrame, targets: str, raters: str, ratings: str
+    data: pd.DataFrame, targets: str, raters: str, ratings: str, sort: bool = True
 ) -> tuple[np.ndarray, int]:
     """Targets x raters matrix of the targets rated by every rater.
 
-    Returns the matrix (targets in sorted id order, raters in sorted id order)
-    and the number of targets dropped because a rating was missing.
+    Returns the matrix (targets in sorted id order, raters in sorted id order;
+    with ``sort=False`` in order of first appearance) and the number of
+    targets dropped because a rating was missing.
     """
     _require_columns(data, targets, raters, ratings)
     values = _as_float(data[ratings])
-    t_codes, t_uniques = pd.factorize(data[targets], sort=True)
-    if (t_codes < 0).any():
-        raise ValueError(f"missing ids in column {targets!r}")
+    t_codes, n_targets_all = _sorted_codes(data[targets], targets, sort=sort)
     present = ~np.isnan(values)
-    r_codes, r_uniques = pd.factorize(data[raters][present], sort=True)
-    if (r_codes < 0).any():
-        raise ValueError(f"missing ids in column {raters!r}")
-    t_codes = t_codes[present]
-    values = values[present]
-    n_targets_all, n_raters = len(t_uniques), len(r_uniques)
+    all_present = bool(present.all())
+    r_codes, n_raters = _sorted_codes(
+        data[raters], raters, None if all_present else present, sort=sort
+    )
+    if not all_present:
+        t_codes = t_codes[present]
+        values = values[present]
 
-    cell = t_codes.astype(np.int64) * n_raters + r_codes
-    if np.unique(cell).size != cell.size:
+    cell = t_codes * n_raters + r_codes
+    if cell.size and np.bincount(cell, minlength=n_targets_all * n_raters).max() > 1:
         raise ValueError(
             f"more than one rating for some ({targets}, {raters}) pair; "
             "aggregate them before computing the ICC"
         )
     per_target = np.bincount(t_codes, minlength=n_targets_all)
     complete = per_target == n_raters
+    n_complete = int(complete.sum())
+    if n_complete == n_targets_all:
+        matrix = np.empty((n_targets_all, n_raters), dtype=np.float64)
+        matrix.reshape(-1)[cell] = values
+        return matrix, 0
     row_of = np.cumsum(complete) - 1
     keep = complete[t_codes]
-    matrix = np.empty((int(complete.sum()), n_raters), dtype=np.float64)
+    matrix = np.empty((n_complete, n_raters), dtype=np.float64)
     matrix[row_of[t_codes[keep]], r_codes[keep]] = values[keep]
-    return matrix, int(n_targets_all - complete.sum())
+    return matrix, int(n_targets_all - n_complete)
 
 
 def _crossed_mean_squares(matrix: np.ndarray) -> dict[str, float]:
@@ -224,7 +282,8 @@ def icc_crossed(
     intraclass correlation coefficients. *Psychological Methods*, 1(1), 30-46.
     """
     alpha = _check_confidence(confidence)
-    matrix, n_dropped = _crossed_matrix(data, targets, raters, ratings)
+    # the ANOVA is invariant to the order of targets and raters: no id sort
+    matrix, n_dropped = _crossed_matrix(data, targets, raters, ratings, sort=False)
     n, k = matrix.shape
     if n < 2 or k < 2:
         raise ValueError(
@@ -240,22 +299,22 @@ def icc_crossed(
     with np.errstate(divide="ignore", invalid="ignore"):
         f_one = msr / msw
         f_two = msr / mse
-    p_one = stats.f.sf(f_one, df1, df2_one)
-    p_two = stats.f.sf(f_two, df1, df2_two)
+    p_one = _f_sf(f_one, df1, df2_one)
+    p_two = _f_sf(f_two, df1, df2_two)
 
     # Case 1 (one-way) and case 3 (consistency): exact F intervals.
-    f1_low = f_one / stats.f.isf(alpha / 2, df1, df2_one)
-    f1_high = f_one * stats.f.isf(alpha / 2, df2_one, df1)
-    f3_low = f_two / stats.f.isf(alpha / 2, df1, df2_two)
-    f3_high = f_two * stats.f.isf(alpha / 2, df2_two, df1)
+    f1_low = f_one / _f_isf(alpha / 2, df1, df2_one)
+    f1_high = f_one * _f_isf(alpha / 2, df2_one, df1)
+    f3_low = f_two / _f_isf(alpha / 2, df1, df2_two)
+    f3_high = f_two * _f_isf(alpha / 2, df2_two, df1)
     # Case 2 (absolute agreement): Satterthwaite approximation.
     icc2 = est["ICC2"]
     fj = msc / mse
     vn = df2_two * (k * icc2 * fj + n * (1 + (k - 1) * icc2) - k * icc2) ** 2
     vd = df1 * k**2 * icc2**2 * fj**2 + (n * (1 + (k - 1) * icc2) - k * icc2) ** 2
     v = vn / vd
-    f2_high = stats.f.isf(alpha / 2, df1, v)
-    f2_low = stats.f.isf(alpha / 2, v, df1)
+    f2_high = _f_isf(alpha / 2, df1, v)
+    f2_low = _f_isf(alpha / 2, v, df1)
     denom = k * msc + (k * n - k - n) * mse
     l2 = n * (msr - f2_high * mse) / (f2_high * denom + n * msr)
     u2 = n * (f2_low * msr - mse) / (denom + n * f2_low * msr)
@@ -268,28 +327,23 @@ def icc_crossed(
         "ICC2k": (l2 * k / (1 + l2 * (k - 1)), u2 * k / (1 + u2 * (k - 1))),
         "ICC3k": (1 - 1 / f3_low, 1 - 1 / f3_high),
     }
-    one_way = {"ICC1", "ICC1k"}
-    rows = []
-    for method in ICC_METHODS:
-        is_one = method in one_way
-        rows.append(
-            {
-                "method": method,
-                "description": _DESCRIPTIONS[method],
-                "mcgraw_wong": _MCGRAW_WONG[method],
-                "estimate": float(est[method]),
-                "f": float(f_one if is_one else f_two),
-                "df1": df1,
-                "df2": df2_one if is_one else df2_two,
-                "p_value": float(p_one if is_one else p_two),
-                "ci_low": float(ci[method][0]),
-                "ci_high": float(ci[method][1]),
-                "n_targets": n,
-                "n_raters": k,
-                "n_dropped": n_dropped,
-            }
-        )
-    return pd.DataFrame(rows)
+    one_way = np.array([m in ("ICC1", "ICC1k") for m in ICC_METHODS])
+    n_forms = len(ICC_METHODS)
+    return pd.DataFrame(
+        {
+            **_CROSSED_TEXT,
+            "estimate": np.array([est[m] for m in ICC_METHODS], dtype=np.float64),
+            "f": np.where(one_way, f_one, f_two).astype(np.float64),
+            "df1": np.full(n_forms, df1, dtype=np.int64),
+            "df2": np.where(one_way, df2_one, df2_two).astype(np.int64),
+            "p_value": np.where(one_way, p_one, p_two).astype(np.float64),
+            "ci_low": np.array([ci[m][0] for m in ICC_METHODS], dtype=np.float64),
+            "ci_high": np.array([ci[m][1] for m in ICC_METHODS], dtype=np.float64),
+            "n_targets": np.full(n_forms, n, dtype=np.int64),
+            "n_raters": np.full(n_forms, k, dtype=np.int64),
+            "n_dropped": np.full(n_forms, n_dropped, dtype=np.int64),
+        }
+    )
 
 
 # --------------------------------------------------------------------------
@@ -302,12 +356,9 @@ def _oneway_groups(
     _require_columns(data, targets, ratings)
     values = _as_float(data[ratings])
     present = ~np.isnan(values)
-    codes, uniques = pd.factorize(data[targets][present], sort=True)
-    if (codes < 0).any():
-        raise ValueError(f"missing ids in column {targets!r}")
+    codes, n_groups = _sorted_codes(data[targets], targets, present)
     y = values[present]
     y = y - y.mean() if y.size else y  # centre: ICC is shift invariant
-    n_groups = len(uniques)
     counts = np.bincount(codes, minlength=n_groups).astype(np.float64)
     sums = np.bincount(codes, weights=y, minlength=n_groups)
     means = sums / counts
@@ -416,9 +467,9 @@ def icc_oneway_unbalanced(
     df1, df2 = a - 1, int(n_total - a)
     with np.errstate(divide="ignore", invalid="ignore"):
         f_value = msb / msw
-    p_value = stats.f.sf(f_value, df1, df2)
-    f_low = f_value / stats.f.isf(alpha / 2, df1, df2)
-    f_high = f_value * stats.f.isf(alpha / 2, df2, df1)
+    p_value = _f_sf(f_value, df1, df2)
+    f_low = f_value / _f_isf(alpha / 2, df1, df2)
+    f_high = f_value * _f_isf(alpha / 2, df2, df1)
     ci = {
         "ICC1": ((f_low - 1) / (f_low + n0 - 1), (f_high - 1) / (f_high + n0 - 1)),
         "ICC1k": (1 - 1 / f_low, 1 - 1 / f_high),
@@ -578,12 +629,21 @@ def koo_li_band_from_ci(ci_low: Any, ci_high: Any) -> Any:
 def _bootstrap_counts(n: int, n_boot: int, seed: int | None) -> np.ndarray:
     """(n_boot, n) resampling counts: row b says how often each unit is drawn.
 
-    ``numpy.random.default_rng(seed).multinomial(n, [1/n] * n, size=n_boot)``.
+    Replicate ``b`` draws the units
+    ``numpy.random.default_rng(seed).integers(0, n, size=(n_boot, n))[b]``
+    (``n`` draws with replacement); the counts are tallied for all
+    replicates at once by one ``np.bincount`` of the draws offset by
+    ``b * n``.  Returned as float64, ready for matrix products.
     """
     if n_boot < 1:
         raise ValueError("n_boot must be >= 1")
+    if n < 1:
+        raise ValueError("need at least one unit to resample")
     rng = np.random.default_rng(seed)
-    return rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot)
+    draws = rng.integers(0, n, size=(n_boot, n))
+    draws += (np.arange(n_boot, dtype=draws.dtype) * n)[:, None]
+    counts = np.bincount(draws.reshape(-1), minlength=n_boot * n)
+    return counts.reshape(n_boot, n).astype(np.float64)
 
 
 def _bootstrap_icc(
@@ -601,7 +661,7 @@ def _bootstrap_icc(
             raise ValueError("without raters only ICC1 / ICC1k (one-way) are defined")
         counts, sums, ss_within = _oneway_groups(data, targets, ratings)
         a = counts.size
-        w = _bootstrap_counts(a, n_boot, seed).astype(np.float64)
+        w = _bootstrap_counts(a, n_boot, seed)
         res = _oneway_from_totals(
             w @ counts, a, w @ sums, w @ (sums**2 / counts), w @ ss_within,
             w @ counts**2,
@@ -614,7 +674,7 @@ def _bootstrap_icc(
     if n < 2 or k < 2:
         raise ValueError("need at least 2 fully rated targets and 2 raters")
     x = matrix - matrix.mean()
-    w = _bootstrap_counts(n, n_boot, seed).astype(np.float64)
+    w = _bootstrap_counts(n, n_boot, seed)
     row_sums = x.sum(axis=1)
     total = w @ row_sums
     correction = total**2 / (n * k)
@@ -673,11 +733,12 @@ def icc_band_probabilities(
 
     Notes
     -----
-    Nonparametric bootstrap over targets (Efron & Tibshirani 1993): targets,
-    in sorted id order, are resampled with replacement with the counts
-    ``default_rng(seed).multinomial(n, [1/n]*n, size=n_boot)``; a target drawn
-    twice counts as two targets.  All replicates are evaluated at once from
-    per-target sums (no loop over replicates).
+    Nonparametric bootstrap over targets (Efron & Tibshirani 1993): with the
+    ``n`` targets in sorted id order, replicate ``b`` holds the targets
+    ``default_rng(seed).integers(0, n, size=(n_boot, n))[b]`` (drawn with
+    replacement); a target drawn twice counts as two targets.  All
+    replicates are evaluated at once from per-target sums weighted by the
+    draw counts (no loop over replicates).
 
     References
     ----------

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 __all__ = ["cronbach_alpha"]
 
@@ -73,16 +73,18 @@ def cronbach_alpha(
     if missing:
         raise KeyError(f"columns not in data: {missing}")
     values = pd.to_numeric(data[scores]).to_numpy(dtype=np.float64, na_value=np.nan)
-    s_codes, s_uniques = pd.factorize(data[subjects], sort=True)
-    i_codes, i_uniques = pd.factorize(data[items], sort=True)
+    # alpha does not depend on the order of subjects or items: no id sort
+    s_codes, s_uniques = pd.factorize(data[subjects], sort=False)
+    i_codes, i_uniques = pd.factorize(data[items], sort=False)
     if (s_codes < 0).any() or (i_codes < 0).any():
         raise ValueError("missing subject or item ids")
     n_all, k = len(s_uniques), len(i_uniques)
     cell = s_codes.astype(np.int64) * k + i_codes
-    if np.unique(cell).size != cell.size:
+    if cell.size and np.bincount(cell, minlength=n_all * k).max() > 1:
         raise ValueError(f"more than one score for some ({subjects}, {items}) pair")
-    matrix = np.full((n_all, k), np.nan)
-    matrix[s_codes, i_codes] = values
+    matrix = np.full(n_all * k, np.nan)
+    matrix[cell] = values
+    matrix = matrix.reshape(n_all, k)
     complete = ~np.isnan(matrix).any(axis=1)
     matrix = matrix[complete]
     n = matrix.shape[0]
@@ -94,17 +96,17 @@ def cronbach_alpha(
         alpha = k / (k - 1) * (1.0 - item_var / total_var)
     gamma = 1.0 - confidence
     df1, df2 = n - 1, (n - 1) * (k - 1)
-    low = 1.0 - (1.0 - alpha) * stats.f.isf(gamma / 2, df1, df2)
-    high = 1.0 - (1.0 - alpha) * stats.f.ppf(gamma / 2, df1, df2)
+    # F quantiles: stats.f.isf(q) = fdtri(df1, df2, 1 - q), stats.f.ppf(q) =
+    # fdtri(df1, df2, q), without scipy.stats' per-call argument checks
+    low = 1.0 - (1.0 - alpha) * special.fdtri(df1, df2, 1.0 - gamma / 2)
+    high = 1.0 - (1.0 - alpha) * special.fdtri(df1, df2, gamma / 2)
     return pd.DataFrame(
-        [
-            {
-                "estimate": float(alpha),
-                "ci_low": float(low),
-                "ci_high": float(high),
-                "n_subjects": n,
-                "n_items": k,
-                "n_dropped": int(n_all - n),
-            }
-        ]
+        {
+            "estimate": [float(alpha)],
+            "ci_low": [float(low)],
+            "ci_high": [float(high)],
+            "n_subjects": [n],
+            "n_items": [k],
+            "n_dropped": [int(n_all - n)],
+        }
     )

@@ -26,6 +26,8 @@ from typing import Any, Literal, Sequence
 import numpy as np
 import pandas as pd
 
+from .icc import _bootstrap_counts
+
 __all__ = [
     "LEVELS",
     "krippendorff_alpha",
@@ -112,6 +114,11 @@ def _delta(domain: np.ndarray, level: str) -> np.ndarray:
     raise ValueError(level)  # pragma: no cover
 
 
+#: Up to this many distinct values the ordinal bootstrap uses the per-value
+#: form (memory ``n_units x n_values**2``); above it, per-unit mid-rank sums.
+_ORDINAL_PAIR_FORM_MAX_VALUES = 32
+
+
 def _alpha_weighted(u: _Units, weights: np.ndarray) -> np.ndarray:
     """Alpha for each row of ``weights`` (replicates x pairable units).
 
@@ -135,11 +142,28 @@ def _alpha_weighted(u: _Units, weights: np.ndarray) -> np.ndarray:
         # (sum_{g=c..k} n_g - (n_c + n_k)/2)^2 = (r_k - r_c)^2 with the
         # mid-ranks r_c = sum_{g<c} n_g + n_c / 2 of the pairable values, i.e.
         # the interval metric on mid-ranks; mid-ranks change per replicate.
-        ranks = np.cumsum(margins, axis=1) - margins / 2.0  # (B, V)
-        lin = counts @ ranks.T  # (U, B): sum_c n_uc r_c
-        quad = counts @ (ranks**2).T  # (U, B): sum_c n_uc r_c^2
-        per_unit = 2.0 * (u.m[:, None] * quad - lin**2) * inv[:, None]
-        observed = np.einsum("bu,ub->b", weights, per_unit)
+        # Both disagreements are invariant to shifting a replicate's ranks,
+        # so they are centred (r_c - n../2) to keep the sums of squares small.
+        ranks = np.cumsum(margins, axis=1) - margins / 2.0 - n_total[:, None] / 2.0
+        n_values = counts.shape[1]
+        if n_values <= _ORDINAL_PAIR_FORM_MAX_VALUES:
+            # sum_u w_u / (m_u - 1) (m_u n_u' r^2 - (n_u' r)^2)
+            #   = sum_c r_c^2 A_c - r' Q r, with A = sum_u w_u n_u m_u / (m_u - 1)
+            #   and Q = sum_u w_u n_u n_u' / (m_u - 1): two matrix products.
+            a_mat = weights @ (counts * (u.m * inv)[:, None])  # (B, V)
+            pairs = (counts[:, :, None] * counts[:, None, :]) * inv[:, None, None]
+            q_mat = (weights @ pairs.reshape(-1, n_values * n_values)).reshape(
+                -1, n_values, n_values
+            )  # (B, V, V)
+            observed = 2.0 * (
+                np.sum(ranks**2 * a_mat, axis=1)
+                - np.einsum("bc,bcd,bd->b", ranks, q_mat, ranks)
+            )
+        else:
+            lin = counts @ ranks.T  # (U, B): sum_c n_uc r_c
+            quad = counts @ (ranks**2).T  # (U, B): sum_c n_uc r_c^2
+            per_unit = 2.0 * (u.m[:, None] * quad - lin**2) * inv[:, None]
+            observed = np.einsum("bu,ub->b", weights, per_unit)
         expected = 2.0 * (
             n_total * np.sum(margins * ranks**2, axis=1)
             - np.sum(margins * ranks, axis=1) ** 2
@@ -235,11 +259,11 @@ def krippendorff_alpha_ci(
 
     Notes
     -----
-    Nonparametric bootstrap of the pairable units: the units (sorted by id)
-    are resampled with replacement with the counts
-    ``default_rng(seed).multinomial(n_units, [1/n_units] * n_units,
-    size=n_boot)``, and replicate ``b`` is the alpha of the data set holding
-    unit ``j`` that many times.  Per-unit coincidence contributions are
+    Nonparametric bootstrap of the pairable units: with the ``n_units``
+    pairable units sorted by id, replicate ``b`` is the alpha of the data set
+    holding the units ``default_rng(seed).integers(0, n_units, size=(n_boot,
+    n_units))[b]`` (drawn with replacement; a unit drawn twice enters
+    twice).  Per-unit coincidence contributions are
     computed once and every replicate's coincidence matrix is a matrix
     product, so no loop runs over replicates.  The interval is the
     ``(1 - confidence) / 2`` and ``(1 + confidence) / 2`` quantiles of the
@@ -274,9 +298,8 @@ def krippendorff_alpha_ci(
     }
     if n_units > 0:
         row["estimate"] = float(_alpha_weighted(u, np.ones((1, n_units)))[0])
-        rng = np.random.default_rng(seed)
-        weights = rng.multinomial(n_units, np.full(n_units, 1.0 / n_units), size=n_boot)
-        reps = _alpha_weighted(u, weights.astype(np.float64))
+        weights = _bootstrap_counts(n_units, n_boot, seed)
+        reps = _alpha_weighted(u, weights)
         valid = np.isfinite(reps)
         row["n_valid"] = int(valid.sum())
         if valid.any():

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from .cohort import Cohort, load_cohort
+from .cohort_cache import shared_cohort
 from .params import PARAMETERS, ParameterError, cohort_overrides
 
 #: Packages whose versions go into the manifest.
@@ -248,26 +249,9 @@ def build_report(
         (tmp / "html").mkdir()
         (tmp / "results").mkdir()
         base = {"data_dir": str(data_dir), "out_dir": str(tmp)}
-        for i, nb in enumerate(notebooks, 1):
-            wanted = {**base, **params}
-            injected = {k: v for k, v in wanted.items() if k in declared[nb.name]}
-            executed = tmp / "notebooks" / nb.name
-            t0 = time.perf_counter()
-            log(f"[{i}/{len(notebooks)}] {nb.stem}")
-            try:
-                pm.execute_notebook(
-                    str(nb), str(executed), parameters=injected, cwd=str(nb_dir),
-                    kernel_name="python3", progress_bar=progress, log_output=False,
-                    request_save_on_cell_execute=False, execution_timeout=execution_timeout,
-                    extra_arguments=KERNEL_QUIET,
-                )
-            except Exception as exc:  # papermill / kernel / timeout
-                raise ReportError(_failure_message(nb, exc)) from exc
-            try:
-                _export_html(executed, tmp / "html" / f"{nb.stem}.html")
-            except Exception as exc:
-                raise ReportError(f"exporting {nb.name} to HTML failed: {type(exc).__name__}: {exc}") from exc
-            result.notebooks.append(NotebookRun(nb.stem, round(time.perf_counter() - t0, 3)))
+        with shared_cohort(cohort, cohort_overrides(params)):
+            _run_notebooks(pm, notebooks, declared, base, params, tmp, nb_dir, progress, log,
+                           execution_timeout, result)
         if not (tmp / "index.html").exists():
             _write_index(tmp, cohort, result.notebooks)
         finished = dt.datetime.now(dt.timezone.utc)
@@ -295,6 +279,31 @@ def build_report(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return result
+
+
+def _run_notebooks(pm, notebooks, declared, base, params, tmp, nb_dir, progress, log,
+                   execution_timeout, result: ReportResult) -> None:
+    """Execute each notebook into ``tmp/notebooks`` and export its HTML; stop at the first failure."""
+    for i, nb in enumerate(notebooks, 1):
+        wanted = {**base, **params}
+        injected = {k: v for k, v in wanted.items() if k in declared[nb.name]}
+        executed = tmp / "notebooks" / nb.name
+        t0 = time.perf_counter()
+        log(f"[{i}/{len(notebooks)}] {nb.stem}")
+        try:
+            pm.execute_notebook(
+                str(nb), str(executed), parameters=injected, cwd=str(nb_dir),
+                kernel_name="python3", progress_bar=progress, log_output=False,
+                request_save_on_cell_execute=False, execution_timeout=execution_timeout,
+                extra_arguments=KERNEL_QUIET,
+            )
+        except Exception as exc:  # papermill / kernel / timeout
+            raise ReportError(_failure_message(nb, exc)) from exc
+        try:
+            _export_html(executed, tmp / "html" / f"{nb.stem}.html")
+        except Exception as exc:
+            raise ReportError(f"exporting {nb.name} to HTML failed: {type(exc).__name__}: {exc}") from exc
+        result.notebooks.append(NotebookRun(nb.stem, round(time.perf_counter() - t0, 3)))
 
 
 def _swap_into_place(tmp: Path, out_dir: Path) -> None:

@@ -584,12 +584,15 @@ def recommend(scorecard: pd.DataFrame, results: dict[str, pd.DataFrame], has_com
         pairs = sorted({f"{a} -> {b}" for a, b in zip(validated["leading"], validated["lagging"])})
         reasons.append("Leading signals validated against later outcomes: " + (", ".join(pairs[:4]) if pairs else "none yet") + ".")
     power = results.get("power")
-    if power is not None and len(power) and "leaders_needed" in power.columns:
-        need = power.dropna(subset=["leaders_needed"])
+    if power is not None and len(power) and "leaders_total" in power.columns:
+        need = power[np.isfinite(pd.to_numeric(power["leaders_total"], errors="coerce"))]
+        if "effect" in need.columns:
+            need = need[need["effect"] == "observed"]
         if len(need):
-            r = need.sort_values("leaders_needed").iloc[0]
-            reasons.append(f"A rollout needs about {int(r['leaders_needed'])} leaders to confirm the effect on "
-                           f"{r.get('lagging', r.get('outcome', 'the lagging outcome'))} at 80% power.")
+            hr = need[need["lagging"].astype(str).str.startswith("hr_incidents")]
+            r = (hr if len(hr) else need).sort_values("leaders_total").iloc[0]
+            reasons.append(f"To confirm the observed change in {r['lagging']} at 80% power, a rollout needs about "
+                           f"{int(r['leaders_total'])} leaders (allowing for clustering by org unit).")
     if emp_ok and emp["ci_high"] < target / 2:
         decision = "stop"
         headline = "Stop: the 360 empathy effect is too small to reach even half its target."

@@ -54,7 +54,7 @@ __all__ = ["generate_cohort", "TABLES", "GENERATOR", "KEPT_FILES"]
 
 #: Marker written to ``truth.json``; a folder holding it may be overwritten.
 GENERATOR = "pilot_eval.synth"
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 #: Table stems the generator writes (every one of them, always).
 TABLES: tuple[str, ...] = (
@@ -174,16 +174,16 @@ GROUP_SHARE = {"A": 0.50, "B": 0.30, "C": 0.15, "missing": 0.05}
 #: Probability of a promotion while observed (pre + pilot + follow-up), by group.
 PROMOTION_PROB = {"A": 0.10, "B": 0.09, "C": 0.06, "missing": 0.08}
 #: Exit hazards per member per 90 days (voluntary is multiplied by exp(-beta * pulse_change)).
-EXIT_RATE_PER_90D = {"voluntary": 0.04, "involuntary": 0.01, "transfer": 0.015}
+EXIT_RATE_PER_90D = {"voluntary": 0.06, "involuntary": 0.01, "transfer": 0.015}
 REPLACEMENT_PROB = 0.85
 REPLACEMENT_DELAY_DAYS = (14, 60)
 MAX_GENERATIONS = 4
 #: Incidents per 100 team members per 90 days (multiplied by exp(-beta * pulse_change)).
-INCIDENT_RATE_PER_100_90D = {"escalation": 15.0, "hr_incident": 6.0}
-HAZARD_BETA = {"voluntary_exit": 1.0, "hr_incident": 1.2, "escalation": 0.5}
+INCIDENT_RATE_PER_100_90D = {"escalation": 15.0, "hr_incident": 9.0}
+HAZARD_BETA = {"voluntary_exit": 2.0, "hr_incident": 2.4, "escalation": 1.0}
 
 PULSE_MONTHS = tuple(range(-3, 9))
-PULSE_DAY_IN_MONTH = 14  # survey date = pilot_start + 30 * month + 14
+PULSE_DAY_IN_MONTH = 28  # survey date = pilot_start + 30 * month + 28 (late in the month: month 0 sees the first week of the gain)
 PULSE_ITEMS = ("P1", "P2", "P3", "P4")
 PULSE_ITEM_OFFSET = (0.10, -0.10, 0.0, -0.15)
 PULSE_MEAN = 3.5
@@ -196,7 +196,7 @@ PULSE_STYLE_ROLE_OFFSET = {"team_lead": 0.05, "manager": 0.0, "senior_manager": 
 PULSE_STYLE_CULTURE_OFFSET = {"americas": 0.15, "emea": 0.0, "apac": -0.20, "nordics": 0.10}
 PULSE_EFFECT_PER_EFFECT = 1.0  # plateau of the pilot's pulse gain = 1.0 * effect
 PULSE_RAMP_DAYS = (21, 60)  # the gain starts on day 21 and reaches its plateau on day 60
-PULSE_TREND_SD = 0.15  # leader-level climate change over the same ramp, both arms
+PULSE_TREND_SD = 0.35  # leader-level climate change over the same ramp, both arms
 
 # Training log ------------------------------------------------------------------
 PRACTICE_WEEKS = 13
@@ -1090,7 +1090,7 @@ def _truth(cfg: CohortConfig, lead: _Leaders, effect: float, pulse_effect: float
             "pulse": {"by_month": pulse_by_month, "plateau": _r(pulse_effect),
                       "ramp_days": list(PULSE_RAMP_DAYS),
                       "note": "pilot leaders' team pulse gain; starts on day 21 (week 3), "
-                              "plateau from day 60; survey on day 30*month+14"},
+                              "plateau from day 60; survey on day 30*month+" + str(PULSE_DAY_IN_MONTH)},
             "voluntary_attrition_rate_ratio_at_plateau":
                 _r(np.exp(-HAZARD_BETA["voluntary_exit"] * pulse_effect)),
             "hr_incidents_rate_ratio_at_plateau": _r(np.exp(-HAZARD_BETA["hr_incident"] * pulse_effect)),
