@@ -226,3 +226,27 @@ def test_cli_validate_lists_every_violation_with_exit_2(tiny_cohort, tmp_path):
     assert "ratings.csv" in r.stderr and "'7'" in r.stderr
     ok = _cli("validate", str(tiny_cohort))
     assert ok.returncode == 0 and ok.stdout.startswith("OK")
+
+
+def test_user_text_is_inert_everywhere(built):
+    """A role named =HYPERLINK(...) and a culture named <script>...: escaped in every HTML
+    page, never raw; neutralised (leading ') in every CSV cell that starts with '='."""
+    from conftest import HOSTILE_CULTURE, HOSTILE_NAME, HOSTILE_ROLE
+
+    _, out, _ = built
+    pages = list((out / "html").glob("*.html")) + [out / "index.html"]
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert HOSTILE_CULTURE not in text, page
+        assert "<b>\"bold\"</b>" not in text, page
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "Pilot &lt;b&gt;&quot;bold&quot;&lt;/b&gt; &amp; =1+1" in index  # shown, as text
+    shown = False
+    for csv_path in (out / "results").glob("*.csv"):
+        for line in csv_path.read_text(encoding="utf-8").splitlines():
+            for cell in line.split(","):
+                assert not cell.lstrip('"').startswith(("=", "+", "@")), (csv_path.name, cell)
+            shown |= "'=HYPERLINK" in line
+    assert shown, "the formula-like role should be shown (as inert text) somewhere in results/"
+    assert HOSTILE_ROLE  # the fixture's role text
+    assert HOSTILE_NAME
