@@ -250,3 +250,20 @@ def test_user_text_is_inert_everywhere(built):
     assert shown, "the formula-like role should be shown (as inert text) somewhere in results/"
     assert HOSTILE_ROLE  # the fixture's role text
     assert HOSTILE_NAME
+
+
+def test_no_rater_or_employee_id_anywhere_in_report(built):
+    """No rater, observer, respondent or employee ID in any file of the report folder
+    (researcher-only cells keep their output only when run in JupyterLab)."""
+    import pandas as pd
+
+    cohort, out, _ = built
+    ids = set(pd.read_csv(cohort / "ratings.csv", dtype=str)["rater_id"])
+    ids |= set(pd.read_csv(cohort / "employees.csv", dtype=str)["employee_id"])
+    ids |= set(pd.read_csv(cohort / "observations.csv", dtype=str)["observer_id"])
+    ids |= set(pd.read_csv(cohort / "pulse.csv", dtype=str)["respondent_id"])
+    pattern = re.compile(r"\b(" + "|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True)) + r")\b")
+    for path in out.rglob("*"):
+        if path.is_file() and path.name != "manifest.json":
+            hit = pattern.search(path.read_text(encoding="utf-8", errors="ignore"))
+            assert hit is None, (path.relative_to(out), hit.group(0) if hit else None)

@@ -169,6 +169,28 @@ def _export_html(executed: Path, html_path: Path) -> None:
     html_path.write_text(body, encoding="utf-8")
 
 
+def _clear_researcher_only_outputs(executed: Path) -> None:
+    """Empty the outputs of cells tagged ``researcher-only`` in the saved notebook.
+
+    Those cells may show pseudonymous rater or observer IDs (e.g. raters to
+    recalibrate).  A researcher sees them when running the notebook in
+    JupyterLab; the report folder, which is shared, keeps no such IDs.
+    """
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    changed = False
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code" and "researcher-only" in cell.metadata.get("tags", []) and cell.outputs:
+            cell.outputs = [nbformat.v4.new_output(
+                "stream", name="stdout",
+                text="[output removed from the shared report: it lists pseudonymous IDs; run the notebook "
+                     "in JupyterLab to see it]\n")]
+            changed = True
+    if changed:
+        nbformat.write(nb, executed)
+
+
 def _failure_message(notebook: Path, exc: BaseException) -> str:
     cell = getattr(exc, "cell_index", None)
     ename = getattr(exc, "ename", type(exc).__name__)
@@ -299,6 +321,7 @@ def _run_notebooks(pm, notebooks, declared, base, params, tmp, nb_dir, progress,
             )
         except Exception as exc:  # papermill / kernel / timeout
             raise ReportError(_failure_message(nb, exc)) from exc
+        _clear_researcher_only_outputs(executed)
         try:
             _export_html(executed, tmp / "html" / f"{nb.stem}.html")
         except Exception as exc:
