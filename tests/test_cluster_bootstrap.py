@@ -67,6 +67,36 @@ def test_drop_collinear_keeps_earlier_columns():
     assert d.dropped == ("a+2b", "zero")
 
 
+def _greedy_rank_reference(X: np.ndarray) -> list[int]:
+    """Reference: keep a column when numpy.linalg.matrix_rank of the kept ones grows."""
+    kept: list[int] = []
+    for j in range(X.shape[1]):
+        if np.linalg.matrix_rank(X[:, kept + [j]]) == len(kept) + 1:
+            kept.append(j)
+    return kept
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_drop_collinear_equals_greedy_matrix_rank(seed):
+    # reference: a column-by-column numpy.linalg.matrix_rank check (SVD of the n-row matrix)
+    rng = np.random.default_rng(seed)
+    n = 400
+    wave = rng.integers(0, 3, n)
+    role = rng.integers(0, 4, n)
+    W = np.column_stack([wave == 1, wave == 2]).astype(float)
+    D = np.column_stack([role == r for r in range(4)]).astype(float)  # all 4 levels: collinear with const
+    inter = (D[:, :, None] * W[:, None, :]).reshape(n, -1)  # role x wave, some aliased with wave
+    x = rng.normal(size=n)
+    X = np.column_stack([np.ones(n), x, W, D, inter, x * 1e-3 + W[:, 0], 2 * x - W[:, 1],
+                         np.zeros(n), rng.normal(size=n)])
+    names = [f"c{j}" for j in range(X.shape[1])]
+    d = drop_collinear(X, names)
+    expected = _greedy_rank_reference(X)
+    assert d.names == tuple(names[j] for j in expected)
+    assert np.linalg.matrix_rank(d.X) == d.X.shape[1]
+    assert set(d.dropped) == set(names) - set(d.names)
+
+
 def test_webb_and_rademacher_weights_have_mean_0_variance_1():
     w = cluster_weights(50, 4000, seed=3, kind="webb")
     assert set(np.round(np.unique(w) ** 2, 12)) == {0.5, 1.0, 1.5}

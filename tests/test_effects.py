@@ -194,6 +194,43 @@ def test_mixed_model_matches_r_lmer(ref_waves):
     assert "fit warnings" not in row["note"]
 
 
+def test_mixed_reml_start_values_match_r_lmer_variances(ref_waves):
+    # reference: R lme4::lmer REML variance components (REFERENCE_R, printed to 8 digits)
+    from pilot_eval.effects import _random_intercept_reml_start
+
+    X = effects.mixed_design(ref_waves)
+    start = _random_intercept_reml_start(ref_waves["value"].to_numpy(float), X.to_numpy(float),
+                                         ref_waves["leader_id"].astype(object).to_numpy())
+    ratio = REFERENCE_R["mixed_leader_var"] / REFERENCE_R["mixed_residual_var"]
+    assert float(start.cov_re[0, 0]) == pytest.approx(ratio, rel=1e-6)
+    i = list(X.columns).index(effects.MIXED_EFFECT)
+    assert start.fe_params[i] == pytest.approx(REFERENCE_R["mixed_pilot_endline"], abs=1e-9)
+
+
+def test_mixed_model_equals_tightly_converged_statsmodels_on_unbalanced_waves(ref_waves):
+    # reference: statsmodels MixedLM from its own default start with BFGS gtol = 1e-10 (the
+    # library starts at the exact REML optimum instead, so it converges in one step)
+    import warnings
+
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(4)
+    panel = ref_waves.drop(index=rng.choice(len(ref_waves), 20, replace=False)).reset_index(drop=True)
+    row = effects.mixed_effect(panel)
+    X = effects.mixed_design(panel)
+    model = sm.MixedLM(panel["value"].to_numpy(float), X, groups=panel["leader_id"].astype(object).to_numpy())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # statsmodels' own convergence chatter
+        ref = model.fit(reml=True, method="bfgs", gtol=1e-10)
+    i = list(X.columns).index(effects.MIXED_EFFECT)
+    # The REML surface is flat in the variance ratio (45 leaders): statsmodels' own BFGS
+    # (gtol 1e-10) and L-BFGS (pgtol 1e-14) optima differ by 1e-8 in the estimate and
+    # 6e-7 (relative) in its SE, so that is the precision of "the optimum" here.
+    assert row["estimate"] == pytest.approx(ref.fe_params.iloc[i], abs=5e-8)
+    assert row["std_error"] == pytest.approx(ref.bse_fe.iloc[i], rel=1e-6)
+    assert "fit warnings" not in row["note"]
+
+
 def test_mixed_design_reference_levels(ref_waves):
     X = effects.mixed_design(ref_waves)
     assert {"pilot x wave[endline]", "pilot x wave[midpoint]", "wave[endline]", "wave[midpoint]"} <= set(X.columns)

@@ -270,6 +270,38 @@ def test_batched_poisson_fit_matches_sklearn(ref):
     np.testing.assert_allclose(beta2[:, -1], beta[:, 1], atol=1e-8)
 
 
+def test_batched_poisson_fit_tolerance_and_dropped_rows_do_not_change_coefficients(ref):
+    """The default tolerance (1e-6 on the Newton step, rows leaving the batch as they
+    converge) gives the coefficients of a much tighter fit to 1e-9; each row equals its
+    own single-row fit (batch composition does not matter), and sklearn's
+    PoissonRegressor (tol 1e-12) agrees to 1e-6 as in the test above."""
+    X, _ = _design(ref)
+    Xs = (X[:, 1:] - X[:, 1:].mean(axis=0)) / X[:, 1:].std(axis=0, ddof=1)
+    design = np.column_stack([np.ones(len(ref)), Xs])
+    y = ref["y"].to_numpy(float)
+    e = ref["exposure"].to_numpy(float)
+    rng = np.random.default_rng(8)
+    W = (rng.random((6, len(y))) < 0.8).astype(float)
+    extra = rng.normal(size=(6, len(y)))
+    extra[0] = ref["x"].to_numpy()  # a row far from its start value: converges last
+    start = np.zeros((6, design.shape[1] + 1))
+    start[:, 0] = np.log(y.sum() / e.sum())
+    start[3, 1:] = 0.8  # a poor start: more iterations for that row
+    fast = poisson_fit_batch(design, y, np.log(e), W, extra=extra, start=start)
+    tight = poisson_fit_batch(design, y, np.log(e), W, extra=extra, start=start, tol=1e-13)
+    np.testing.assert_allclose(fast, tight, rtol=0, atol=1e-9)
+    for b in (0, 3, 5):
+        single = poisson_fit_batch(design, y, np.log(e), W[b:b + 1], extra=extra[b:b + 1],
+                                   start=start[b:b + 1], tol=1e-13)
+        np.testing.assert_allclose(fast[b], single[0], rtol=0, atol=1e-9)
+    sw = W[0] * e
+    keep = sw > 0
+    full = np.column_stack([Xs, extra[0]])
+    reg = PoissonRegressor(alpha=1.0 / sw.sum(), tol=1e-12, max_iter=10_000).fit(
+        full[keep], y[keep] / e[keep], sample_weight=sw[keep])
+    np.testing.assert_allclose(fast[0, 1:], reg.coef_, atol=1e-6)
+
+
 def test_permutations_stay_within_strata():
     x = np.arange(12.0)
     strata = np.array(list("aaabbbbccccc"))
@@ -334,6 +366,56 @@ def test_cv_gain_matches_sklearn_loop_and_permutation_p(ref):
     again = cv_predictive_gain(ref["y"], ref["exposure"], noise, C, units, strata, n_permutations=199,
                                seed=4).iloc[0]
     assert again["p_value"] == seq["p_value"] and again["gain"] == seq["gain"]
+
+
+def _strong_predictor_data(n: int = 400, seed: int = 2) -> dict:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    e = rng.uniform(300, 900, n)
+    y = rng.poisson(e / 400 * np.exp(0.9 * x))
+    return {"y": y, "e": e, "x": x, "units": rng.integers(0, 10, n).astype(str),
+            "strata": rng.choice(["a", "b", "c"], n).astype(object)}
+
+
+def test_decided_stop_gives_the_full_run_p_value():
+    """A clearly predictive indicator stops after DECIDED_AFTER permutations with the p-value
+    of the full run (reference: the same function with the decided stop switched off, i.e.
+    all 999 permutations of the same stream, none of which reaches the observed gain)."""
+    from pilot_eval.predictive_validity import DECIDED_AFTER
+
+    d = _strong_predictor_data()
+    args = (d["y"], d["e"], d["x"], np.zeros((len(d["y"]), 0)), d["units"], d["strata"])
+    quick = cv_predictive_gain(*args, n_permutations=999, seed=1).iloc[0]
+    full = cv_predictive_gain(*args, n_permutations=999, seed=1, decided_z=None).iloc[0]
+    assert full["n_permutations"] == 999 and not full["decided_early"]
+    assert full["p_value"] == pytest.approx(1 / 1000)  # no permuted gain reached the observed one
+    assert quick["decided_early"] and not quick["stopped_early"]
+    assert quick["n_permutations"] == DECIDED_AFTER
+    assert quick["p_value"] == full["p_value"] and quick["gain"] == full["gain"]
+    # the gain itself is the sklearn-checked statistic; the stop only skips permutations
+    assert quick["gain"] > 0.1
+
+
+def test_decided_stop_keeps_sample_verdicts_and_p_values(monkeypatch: pytest.MonkeyPatch):
+    """On the sample cohort (data/sample) every leading -> lagging p-value, adjusted p-value
+    and verdict is the same with and without the decided stop."""
+    import functools
+
+    from pilot_eval import lagging_outcomes, leading_lagging
+    from pilot_eval.behaviour_reliability import excluded_behaviours
+    from pilot_eval.cohort import load_cohort
+
+    cohort = load_cohort(SAMPLE)
+    ind = leading_lagging.leading_indicators(cohort, exclude=excluded_behaviours(cohort, True, ""))
+    lag = lagging_outcomes.lagging_outcomes(cohort)
+    fast = leading_lagging.validate_pairs(ind, lag, cohort.config, n_permutations=999, seed=20260105)
+    monkeypatch.setattr(leading_lagging, "cv_predictive_gain",
+                        functools.partial(cv_predictive_gain, decided_z=None))
+    full = leading_lagging.validate_pairs(ind, lag, cohort.config, n_permutations=999, seed=20260105)
+    assert (fast["verdict"] == full["verdict"]).all()
+    np.testing.assert_array_equal(fast["p_value"].to_numpy(float), full["p_value"].to_numpy(float))
+    np.testing.assert_array_equal(fast["p_adjusted"].to_numpy(float), full["p_adjusted"].to_numpy(float))
+    assert (fast["verdict"] == "validated").any()
 
 
 def test_permutation_p_is_uniform_under_the_null():

@@ -97,14 +97,13 @@ class _WCR:
         self.se = float(np.sqrt(self.factor * np.sum(s_obs ** 2)))
         Z = np.delete(X, j, axis=1)
         x = X[:, j]
-
-        def m_z(v: np.ndarray) -> np.ndarray:
-            if Z.shape[1] == 0:
-                return v
-            return v - Z @ np.linalg.lstsq(Z, v, rcond=None)[0]
-
-        # restricted residuals under b_j = r are  u0 - r * ux  (linear in r)
-        u0, ux = m_z(y), m_z(x)
+        # restricted residuals under b_j = r are  u0 - r * ux  (linear in r), with
+        # u0 = M_Z y and ux = M_Z x from one least-squares solve (one factorisation of Z)
+        if Z.shape[1] == 0:
+            u0, ux = y, x
+        else:
+            yx = np.column_stack([y, x])
+            u0, ux = (yx - Z @ np.linalg.lstsq(Z, yx, rcond=None)[0]).T
         R = np.asarray(S @ (XP * a[:, None]))  # G x k: sum_i in h a_i (XP)_i
         self.alpha0 = S @ (a * u0)
         self.alphax = S @ (a * ux)

@@ -133,23 +133,43 @@ def drop_collinear(X: np.ndarray, names: Sequence[str], tol: float = COLLINEAR_T
     """Remove columns that are linear combinations of the columns before them.
 
     Uses the diagonal of R in an (unpivoted) QR decomposition, so the earlier
-    columns (intercept, treatment) are always kept.
+    columns (intercept, treatment) are always kept.  The full-rank check of
+    the kept columns reuses the same R: ``X[:, cols] = Q R[:, cols]`` with
+    orthonormal ``Q``, so both have the same singular values, and the small
+    ``R[:, cols]`` replaces an SVD of the n-row matrix (with the rank
+    tolerance ``numpy.linalg.matrix_rank`` would use on ``X[:, cols]``).
     """
     names = list(names)
     if X.shape[1] == 0:
         return Design(X, tuple(names))
+    n = X.shape[0]
     scale = np.sqrt((X ** 2).sum(axis=0))
     scale = np.where(scale > 0, scale, 1.0)
-    r = np.abs(np.diag(np.linalg.qr(X / scale, mode="r")))
-    keep = r > tol * max(float(r.max()), 1.0)
+    R = np.linalg.qr(X / scale, mode="r")
+    r = np.abs(np.diag(R))
+    keep = np.zeros(X.shape[1], dtype=bool)
+    keep[:r.size] = r > tol * max(float(r.max()), 1.0)
     # QR without pivoting can keep a later column whose R_jj is large only by
     # cancellation; confirm the kept set has full rank, dropping from the end.
     cols = np.flatnonzero(keep)
-    while len(cols) and np.linalg.matrix_rank(X[:, cols] / scale[cols]) < len(cols):
+    while len(cols) and _rank(R[:, cols], n) < len(cols):
         cols = cols[:-1]
     kept = set(cols.tolist())
     return Design(X[:, cols], tuple(names[i] for i in cols),
                   tuple(names[i] for i in range(len(names)) if i not in kept))
+
+
+def _rank(R_cols: np.ndarray, n_rows: int) -> int:
+    """Rank of ``Q @ R_cols`` (``n_rows`` x k), from the singular values of ``R_cols``.
+
+    Tolerance as :func:`numpy.linalg.matrix_rank` on the n-row matrix:
+    ``S.max() * max(n_rows, k) * eps``.
+    """
+    sv = np.linalg.svd(R_cols, compute_uv=False)
+    if sv.size == 0:
+        return 0
+    tol = sv.max() * max(n_rows, R_cols.shape[1]) * np.finfo(np.float64).eps
+    return int(np.count_nonzero(sv > tol))
 
 
 def cluster_codes(clusters: pd.Series | np.ndarray) -> tuple[np.ndarray, int]:

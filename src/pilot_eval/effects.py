@@ -49,11 +49,12 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats
+from scipy import optimize, stats
+from statsmodels.regression.mixed_linear_model import MixedLMParams
 
 from . import baseline as baseline_step
 from .cluster_bootstrap import MIN_CLUSTERS, cluster_inference
-from .cluster_ols import Design, drop_collinear, dummies, numeric_with_indicator
+from .cluster_ols import Design, cluster_indicator, drop_collinear, dummies, numeric_with_indicator
 from .cohort import Cohort
 from .effect_outcomes import MONTHLY_OUTCOMES, OUTCOMES, outcome_frames, monthly_panel, wave_panel
 from .effects_did import did_effect
@@ -254,6 +255,54 @@ def mixed_design(panel: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(design.X, columns=list(design.names), index=panel.index)
 
 
+def _random_intercept_reml_start(y: np.ndarray, X: np.ndarray, groups: np.ndarray) -> MixedLMParams:
+    """REML estimates of a random-intercept model, as start values for ``MixedLM.fit``.
+
+    With ``H_i = I + g 11'`` the covariance of group ``i`` over the residual
+    variance (``g`` = intercept variance / residual variance), ``H_i^-1 = I -
+    c_i 11'`` with ``c_i = g / (1 + n_i g)`` and ``log|H_i| = log(1 + n_i g)``,
+    so ``X' H^-1 X``, ``X' H^-1 y`` and ``y' H^-1 y`` follow from the group
+    sums of ``X`` and ``y`` without a loop over groups.  The REML criterion
+    profiled over the residual variance,
+
+        (N - p) log(RSS(g) / (N - p)) + sum_i log(1 + n_i g) + log|X' H^-1 X|,
+
+    is minimised over ``log g`` (bounded Brent).  statsmodels then starts at
+    the optimum, so its BFGS stops after one evaluation instead of ten
+    (each a loop over all leaders), and the estimate and its SE are those of
+    the exact REML optimum.
+
+    References
+    ----------
+    Patterson, H. D. & Thompson, R. (1971). Recovery of inter-block
+    information when block sizes are unequal. *Biometrika*, 58(3), 545-554.
+    """
+    codes, uniques = pd.factorize(pd.Series(groups, dtype=object))
+    n_groups = len(uniques)
+    n_i = np.bincount(codes, minlength=n_groups).astype("float64")
+    n, p = X.shape
+    xtx, xty, yty = X.T @ X, X.T @ y, float(y @ y)
+    S = cluster_indicator(codes.astype(np.int64), n_groups)  # groups x n, sparse
+    sx = np.asarray(S @ X)
+    sy = np.bincount(codes, weights=y, minlength=n_groups)
+
+    def solve(log_g: float) -> tuple[float, np.ndarray]:
+        g = np.exp(log_g)
+        c = g / (1.0 + n_i * g)
+        a = xtx - sx.T @ (sx * c[:, None])
+        b = xty - sx.T @ (c * sy)
+        beta = np.linalg.solve(a, b)
+        rss = yty - float(np.sum(c * sy ** 2)) - float(beta @ b)
+        crit = ((n - p) * np.log(rss / (n - p)) + float(np.sum(np.log1p(n_i * g)))
+                + float(np.linalg.slogdet(a)[1]))
+        return crit, beta
+
+    opt = optimize.minimize_scalar(lambda t: solve(t)[0], bounds=(np.log(1e-8), np.log(1e8)),
+                                   method="bounded", options={"xatol": 1e-10})
+    beta = solve(float(opt.x))[1]
+    return MixedLMParams.from_components(fe_params=beta, cov_re=np.array([[np.exp(float(opt.x))]]))
+
+
 def mixed_effect(panel: pd.DataFrame, alpha: float = 0.05) -> dict[str, object]:
     """Random-intercept mixed model over the three 360 waves.
 
@@ -273,10 +322,13 @@ def mixed_effect(panel: pd.DataFrame, alpha: float = 0.05) -> dict[str, object]:
     X = mixed_design(df)
     if MIXED_EFFECT not in X.columns:
         raise ValueError("no pilot leader with an endline score: no mixed-model estimate")
-    model = sm.MixedLM(df["value"].to_numpy(dtype="float64"), X, groups=df["leader_id"].astype(object).to_numpy())
+    y = df["value"].to_numpy(dtype="float64")
+    groups = df["leader_id"].astype(object).to_numpy()
+    model = sm.MixedLM(y, X, groups=groups)
+    start = _random_intercept_reml_start(y, X.to_numpy(dtype="float64"), groups)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        res = model.fit(reml=True)
+        res = model.fit(reml=True, start_params=start)
     i = list(X.columns).index(MIXED_EFFECT)
     est, se = float(res.fe_params.iloc[i]), float(res.bse_fe.iloc[i])
     z = stats.norm.ppf(1 - alpha / 2)
