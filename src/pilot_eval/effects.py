@@ -255,7 +255,7 @@ def mixed_design(panel: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(design.X, columns=list(design.names), index=panel.index)
 
 
-def _random_intercept_reml_start(y: np.ndarray, X: np.ndarray, groups: np.ndarray) -> MixedLMParams:
+def _random_intercept_reml_start(y: np.ndarray, X: np.ndarray, groups: np.ndarray) -> MixedLMParams | None:
     """REML estimates of a random-intercept model, as start values for ``MixedLM.fit``.
 
     With ``H_i = I + g 11'`` the covariance of group ``i`` over the residual
@@ -270,7 +270,8 @@ def _random_intercept_reml_start(y: np.ndarray, X: np.ndarray, groups: np.ndarra
     is minimised over ``log g`` (bounded Brent).  statsmodels then starts at
     the optimum, so its BFGS stops after one evaluation instead of ten
     (each a loop over all leaders), and the estimate and its SE are those of
-    the exact REML optimum.
+    the exact REML optimum.  Returns None (statsmodels' own start) when the
+    criterion is not defined (e.g. a perfect fit or a singular design).
 
     References
     ----------
@@ -297,9 +298,15 @@ def _random_intercept_reml_start(y: np.ndarray, X: np.ndarray, groups: np.ndarra
                 + float(np.linalg.slogdet(a)[1]))
         return crit, beta
 
-    opt = optimize.minimize_scalar(lambda t: solve(t)[0], bounds=(np.log(1e-8), np.log(1e8)),
-                                   method="bounded", options={"xatol": 1e-10})
-    beta = solve(float(opt.x))[1]
+    try:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            opt = optimize.minimize_scalar(lambda t: solve(t)[0], bounds=(np.log(1e-8), np.log(1e8)),
+                                           method="bounded", options={"xatol": 1e-10})
+            crit, beta = solve(float(opt.x))
+    except np.linalg.LinAlgError:
+        return None
+    if not (np.isfinite(crit) and np.all(np.isfinite(beta))):
+        return None
     return MixedLMParams.from_components(fe_params=beta, cov_re=np.array([[np.exp(float(opt.x))]]))
 
 

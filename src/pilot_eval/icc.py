@@ -123,7 +123,7 @@ def _f_sf(x: Any, dfn: Any, dfd: Any) -> Any:
 def _f_isf(q: Any, dfn: Any, dfd: Any) -> Any:
     """Upper quantile of the F distribution, as ``scipy.stats.f.isf``.
 
-    ``_f_isf(q)`` is ``scipy.special.fdtri(dfn, dfd, 1 - q)`` (NaN for
+    ``stats.f.isf(q)`` is ``scipy.special.fdtri(dfn, dfd, 1 - q)`` (NaN for
     invalid degrees of freedom, as here).
     """
     return special.fdtri(dfn, dfd, 1.0 - np.asarray(q, dtype=np.float64))

@@ -405,7 +405,10 @@ def verdicts(pair_results: list[dict], p_adjust: str = "holm", alpha: float = 0.
                          f"(controls only); {int(cv['n_folds'])} folds by org unit; "
                          f"{int(cv['n_permutations'])} permutations within role x culture"
                          + (f" (stopped early: {STOP_AFTER} permuted gains reached the observed one)"
-                            if bool(cv.get("stopped_early", False)) else ""))})
+                            if bool(cv.get("stopped_early", False)) else "")
+                         + (" (stopped early: no permuted gain came near the observed one, so the p-value "
+                            "of the full run is decided)"
+                            if bool(cv.get("decided_early", False)) else ""))})
     out = pd.DataFrame(long)
     out["p_adjusted"] = np.nan
     for method in METHODS:  # one family per method

@@ -217,7 +217,7 @@ def poisson_fit_batch(
     offset = np.asarray(offset, dtype="float64")
     W_all = np.atleast_2d(np.asarray(weights, dtype="float64"))
     E_all = None if extra is None else np.atleast_2d(np.asarray(extra, dtype="float64"))
-    B, n = W_all.shape
+    B = W_all.shape[0]
     k0 = X.shape[1]
     k = k0 + (0 if extra is None else 1)
     pen = np.full(k, float(ridge))
