@@ -796,7 +796,7 @@ def profile_notebooks(notebooks: Sequence[str | Path], data_dir: str | Path,
         listing.write("\nWho calls the functions with the most own time:\n")
         pstats.Stats(profiler, stream=listing).sort_stats("tottime").print_callers(12)
     if stats_file is not None:
-        Path(stats_file).write_text(listing.getvalue(), encoding="utf-8")
+        Path(stats_file).write_text(_portable(listing.getvalue()), encoding="utf-8")
     return result
 
 
@@ -928,9 +928,19 @@ def write_results(results: dict[str, Any], results_dir: str | Path,
     results_dir.mkdir(parents=True, exist_ok=True)
     js = results_dir / f"{stem}.json"
     md = results_dir / f"{stem}.md"
-    js.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
-    md.write_text(render_markdown(results), encoding="utf-8")
+    js.write_text(_portable(json.dumps(results, indent=2, default=str)) + "\n", encoding="utf-8")
+    md.write_text(_portable(render_markdown(results)), encoding="utf-8")
     return md, js
+
+
+def _portable(text: str) -> str:
+    """Results are committed: replace this machine's paths (repo, venv, temp work) by neutral ones."""
+    import re
+    import sys as _sys
+
+    text = text.replace(str(REPO), ".")
+    text = text.replace(_sys.prefix, "<venv>")
+    return re.sub(r"/tmp/[^\s\"',)]*", "<tmp>", text)
 
 
 def environment(argv: Sequence[str]) -> dict[str, Any]:
