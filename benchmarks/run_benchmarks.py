@@ -939,7 +939,7 @@ def _portable(text: str) -> str:
     import sys as _sys
 
     text = text.replace(str(REPO), ".")
-    text = text.replace(_sys.prefix, "<venv>")
+    text = text.replace(_sys.prefix, "<venv>").replace(_sys.base_prefix, "<python>")
     return re.sub(r"/tmp/[^\s\"',)]*", "<tmp>", text)
 
 
