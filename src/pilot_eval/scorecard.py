@@ -53,6 +53,7 @@ import pandas as pd
 from scipy import stats
 
 from . import measures
+from .completeness import team_roster_by_month
 from .cohort import Cohort
 from .config import CohortConfig
 from .windows import month_of, pilot_months, pre_months
@@ -440,7 +441,7 @@ def monthly_trends(cohort: Cohort, excluded: Iterable[str] = ()) -> pd.DataFrame
         g = p.groupby(["indicator", "arm", "month"], as_index=False).agg(value=("value", "mean"), n=("leader_id", "nunique"))
         frames.append(g)
     if cohort.incidents is not None:
-        heads = _monthly_headcount(cohort.employees, cfg, months).assign(arm=lambda d: d["leader_id"].map(arm))
+        heads = team_roster_by_month(cohort.employees, cfg, months).assign(arm=lambda d: d["leader_id"].map(arm))
         heads = heads.groupby(["arm", "month"]).agg(members=("members", "sum"), n=("leader_id", "nunique"))
         inc = cohort.incidents.assign(month=month_of(cohort.incidents["date"], cfg))
         inc = inc[inc["month"].isin(months)]
@@ -454,12 +455,6 @@ def monthly_trends(cohort: Cohort, excluded: Iterable[str] = ()) -> pd.DataFrame
     out = pd.concat(frames, ignore_index=True)
     out = out[out["n"] >= cfg.min_group_size]
     return out.sort_values(["indicator", "arm", "month"], ignore_index=True)
-
-
-def _monthly_headcount(employees: pd.DataFrame, config: CohortConfig, months: list[int]) -> pd.DataFrame:
-    from .completeness import team_roster_by_month
-
-    return team_roster_by_month(employees, config, months)
 
 
 # --------------------------------------------------------------------------
