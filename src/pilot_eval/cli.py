@@ -86,6 +86,7 @@ def report(
     """Run every notebook on the cohort and write the report folder."""
     from .cohort import CohortValidationError
     from .report import ReportError, build_report
+    from .report_target import OutDirError
 
     if list_parameters:
         typer.echo(describe())
@@ -96,7 +97,7 @@ def report(
     except CohortValidationError as exc:
         _err(str(exc))
         raise typer.Exit(2)
-    except ParameterError as exc:
+    except (ParameterError, OutDirError) as exc:
         _err(str(exc))
         raise typer.Exit(2)
     except ReportError as exc:

@@ -33,6 +33,7 @@ from typing import Any, Callable, Mapping
 from .cohort import Cohort, load_cohort
 from .cohort_cache import shared_cohort
 from .params import PARAMETERS, ParameterError, cohort_overrides
+from .report_target import MARKER, check_out_dir, marker_text, out_lock
 
 #: Packages whose versions go into the manifest.
 MANIFEST_PACKAGES: tuple[str, ...] = (
@@ -228,7 +229,10 @@ def build_report(
         Cohort folder (data contract v1).  Validated first: an invalid cohort
         raises :class:`~pilot_eval.cohort.CohortValidationError` and nothing is written.
     out_dir
-        Report folder.  Replaced as a whole only when the run succeeds.
+        Report folder: a new path, or an earlier pilot-eval report, which is
+        replaced as a whole only when the run succeeds.  Anything else (a
+        file, a folder that is not a report) raises
+        :class:`~pilot_eval.report_target.OutDirError` before any work.
     params
         Typed notebook parameters (see :mod:`pilot_eval.params`); each notebook
         receives the ones its ``parameters`` cell declares.
@@ -246,7 +250,8 @@ def build_report(
     started = dt.datetime.now(dt.timezone.utc)
     params = dict(params or {})
     data_dir = Path(data_dir).resolve()
-    out_dir = Path(out_dir).resolve()
+    # 0. never replace anything but a pilot-eval report (checked before any work)
+    out_dir = check_out_dir(out_dir, data_dir)
     nb_dir = Path(notebooks_dir).resolve() if notebooks_dir else default_notebooks_dir().resolve()
     if progress is None:
         progress = sys.stderr.isatty()
@@ -259,14 +264,28 @@ def build_report(
     declared = {nb.name: declared_parameters(nb) for nb in notebooks}
     check_parameters(params, declared)
     cohort = load_cohort(data_dir, overrides=cohort_overrides(params))
-    if out_dir == data_dir or data_dir in out_dir.parents:
-        raise ParameterError(f"--out {out_dir} must not be inside the cohort folder {data_dir}")
 
-    # 2. build in a temporary sibling of OUT
+    # 2. build in a temporary sibling of OUT, holding OUT's lock
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with out_lock(out_dir):
+        check_out_dir(out_dir, data_dir)  # again, now that no other run can change it
+        return _build(pm, cohort, data_dir, out_dir, params, notebooks, declared, nb_dir,
+                      progress, log, execution_timeout, started)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _build(pm, cohort, data_dir, out_dir, params, notebooks, declared, nb_dir, progress, log,
+           execution_timeout, started) -> ReportResult:
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=out_dir.parent))
     result = ReportResult(out_dir=out_dir)
     try:
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; OUT gets the user's normal permissions
+        (tmp / MARKER).write_text(marker_text(package_versions().get("pilot-eval")), encoding="utf-8")
         (tmp / "notebooks").mkdir()
         (tmp / "html").mkdir()
         (tmp / "results").mkdir()
@@ -296,6 +315,7 @@ def build_report(
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         result.manifest = manifest
+        check_out_dir(out_dir, data_dir)
         _swap_into_place(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
