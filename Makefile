@@ -30,6 +30,7 @@ report: $(STAMP)
 	$(BIN)/pilot-eval report $(DATA) --out $(OUT) $(foreach p,$(P),-p $(p))
 
 test: $(STAMP)
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
 
 test-fast: $(STAMP)
@@ -43,7 +44,7 @@ sample: $(STAMP)
 	cp $(DATA)/README.md $(DATA).new/README.md && rm -rf $(DATA) && mv $(DATA).new $(DATA)
 
 notebooks-refresh: $(STAMP)
-	$(BIN)/python -m pilot_eval.notebook_outputs refresh notebooks
+	$(BIN)/python -m pilot_eval.report.notebook_outputs refresh notebooks
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_benchmarks.py

@@ -5,18 +5,18 @@ What it measures, in one run (``make bench`` or ``python benchmarks/run_benchmar
 
 1. **Full report** - ``pilot-eval report`` run as a subprocess on the sample
    cohort (``data/sample``) and on synthetic cohorts of ``--sizes`` leaders
-   (:func:`pilot_eval.synth.generate_cohort`): wall time, per-notebook seconds
+   (:func:`pilot_eval.data.synth.generate_cohort`): wall time, per-notebook seconds
    (from the report's ``manifest.json``) and peak memory, both the largest
    single process (``os.wait4`` ``ru_maxrss``) and the whole process tree
    (report process + notebook kernel, summed RSS polled with psutil).
 2. **Where the time goes** - per notebook: kernel start (an empty notebook
    through papermill), imports (the notebook's import statements in a fresh
-   interpreter), HTML export (``pilot_eval.report._export_html`` on the
+   interpreter), HTML export (``pilot_eval.report.build._export_html`` on the
    executed notebooks, in a fresh process, in report order) and compute
    (notebook time minus the other three).
-3. **Side by side, same data, equal results** - :func:`pilot_eval.icc.icc_crossed`
+3. **Side by side, same data, equal results** - :func:`pilot_eval.stats.icc.icc_crossed`
    against ``pingouin.intraclass_corr`` on a balanced crossed design, and
-   :func:`pilot_eval.kripp_alpha.krippendorff_alpha_ci` against a loop that calls
+   :func:`pilot_eval.stats.kripp_alpha.krippendorff_alpha_ci` against a loop that calls
    the ``krippendorff`` package once per bootstrap replicate on the same
    resampled units.  Ratio = reference seconds / project seconds.
 4. **Profile** - every notebook's code executed in-process on the largest
@@ -94,7 +94,7 @@ def make_cohort(n_leaders: int, out_dir: str | Path, seed: int = 20260105,
     out_dir
         Cohort folder (created; an earlier generator output is replaced).
     seed, file_format
-        Passed to :func:`pilot_eval.synth.generate_cohort`.
+        Passed to :func:`pilot_eval.data.synth.generate_cohort`.
 
     Returns
     -------
@@ -102,7 +102,7 @@ def make_cohort(n_leaders: int, out_dir: str | Path, seed: int = 20260105,
         ``path``, ``n_leaders``, ``n_pilot``, ``n_comparison``,
         ``generate_seconds`` and ``rows`` (rows per table).
     """
-    from pilot_eval.synth import generate_cohort
+    from pilot_eval.data.synth import generate_cohort
 
     n_pilot = max(1, round(n_leaders * PILOT_SHARE))
     n_comparison = n_leaders - n_pilot
@@ -333,7 +333,7 @@ def time_kernel_start(workdir: str | Path, repeats: int = 3) -> float:
     import nbformat
     import papermill as pm
 
-    from pilot_eval.report import KERNEL_QUIET
+    from pilot_eval.report.build import KERNEL_QUIET
 
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -392,7 +392,7 @@ def time_imports(statements: Sequence[str], repeats: int = 3) -> float:
 _EXPORT_SCRIPT = """
 import json, sys, time
 from pathlib import Path
-from pilot_eval.report import _export_html
+from pilot_eval.report.build import _export_html
 out = Path(sys.argv[1])
 times = {}
 for name in sys.argv[2:]:
@@ -405,7 +405,7 @@ print(json.dumps(times))
 
 
 def time_exports(executed: Sequence[str | Path], workdir: str | Path) -> dict[str, float]:
-    """Seconds of ``pilot_eval.report._export_html`` per executed notebook.
+    """Seconds of ``pilot_eval.report.build._export_html`` per executed notebook.
 
     Runs in one fresh process, in the given (report) order, so the first
     export pays for importing nbconvert and loading the template, as in the
@@ -545,7 +545,7 @@ def bench_icc(n_targets: int = 2000, n_raters: int = 6, seed: int = 0,
         over all six forms' estimate, F, df, p-value and CI bounds, ``diffs``
         (per quantity) and ``equal`` (max_abs_diff <= 1e-9).
     """
-    from pilot_eval.icc import icc_crossed
+    from pilot_eval.stats.icc import icc_crossed
 
     data = crossed_ratings(n_targets, n_raters, seed)
     t_ours, ours = _best_of(lambda: icc_crossed(data, "target", "rater", "rating"), repeats)
@@ -599,7 +599,7 @@ def loop_bootstrap_alpha(matrix: np.ndarray, level: str, n_boot: int, seed: int,
                          confidence: float = 0.95) -> dict[str, float]:
     """Reference: one ``krippendorff.alpha`` call per bootstrap replicate.
 
-    Same draws as :func:`pilot_eval.kripp_alpha.krippendorff_alpha_ci`
+    Same draws as :func:`pilot_eval.stats.kripp_alpha.krippendorff_alpha_ci`
     (copied from the reference loop in tests/test_kripp_alpha.py): the
     pairable units in sorted-id order (here the column order); replicate
     ``b`` holds the units ``default_rng(seed).integers(0, n, size=(n_boot,
@@ -637,7 +637,7 @@ def bench_alpha(n_units: int = 2000, n_coders: int = 3, n_boot: int = 1000,
         both interval bounds (``n_valid`` must match exactly).  The project
         time is the best of ``repeats``; the (slow) loop runs once.
     """
-    from pilot_eval.kripp_alpha import krippendorff_alpha_ci
+    from pilot_eval.stats.kripp_alpha import krippendorff_alpha_ci
 
     matrix = reliability_matrix(n_units, n_coders, seed)
     data = matrix_to_long(matrix)

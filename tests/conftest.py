@@ -14,7 +14,7 @@ EXTERNAL = Path(__file__).resolve().parent / "fixtures" / "external_cohort"
 @pytest.fixture(scope="session")
 def tiny_cohort(tmp_path_factory) -> Path:
     """A small synthetic cohort (10 pilot + 10 comparison leaders), CSV."""
-    from pilot_eval.synth import generate_cohort
+    from pilot_eval.data.synth import generate_cohort
 
     out = tmp_path_factory.mktemp("tiny") / "cohort"
     generate_cohort(out, n_pilot=10, n_comparison=10, seed=7, effect=0.4)
@@ -53,7 +53,7 @@ def hostile_cohort(tiny_cohort, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def built_report(hostile_cohort, tmp_path_factory):
     """The full report of the hostile tiny cohort, built once per session: (cohort, out, result)."""
-    from pilot_eval.report import build_report
+    from pilot_eval.report.build import build_report
 
     out = tmp_path_factory.mktemp("rep") / "report"
     result = build_report(hostile_cohort, out, progress=False, log=lambda msg: None)

@@ -1,4 +1,4 @@
-"""Tests of pilot_eval.balance (WWC baseline equivalence).
+"""Tests of pilot_eval.stats.balance (WWC baseline equivalence).
 
 References used:
 - Borenstein, Hedges, Higgins & Rothstein (2009), *Introduction to
@@ -23,7 +23,7 @@ import pytest
 from scipy.special import gammaln
 from statsmodels.stats.contingency_tables import Table2x2
 
-from pilot_eval.balance import (
+from pilot_eval.stats.balance import (
     BALANCE_COLUMNS,
     NOT_SATISFIED,
     REQUIRES_ADJUSTMENT,

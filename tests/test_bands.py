@@ -1,4 +1,4 @@
-"""Tests of pilot_eval.bands: SEM, per-leader bands and the Jacobson & Truax reliable change."""
+"""Tests of pilot_eval.stats.bands: SEM, per-leader bands and the Jacobson & Truax reliable change."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilot_eval.bands import (
+from pilot_eval.stats.bands import (
     leader_bands,
     reliable_change,
     reliable_change_threshold,
     sem,
     sem_of_mean,
 )
-from pilot_eval.spearman_brown import spearman_brown
+from pilot_eval.stats.spearman_brown import spearman_brown
 
 Z95 = 1.959963984540054
 

@@ -18,8 +18,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pilot_eval import baseline
-from pilot_eval.cohort import load_cohort
+from pilot_eval import privacy
+from pilot_eval.steps import baseline
+from pilot_eval.data.cohort import load_cohort
 
 EXTERNAL = Path(__file__).resolve().parent / "fixtures" / "external_cohort"
 
@@ -97,7 +98,7 @@ def test_complementary_suppression_hides_enough_to_block_subtraction():
         "arm": ["pilot"] * 21 + ["comparison"] * 22,
         "culture": ["a"] * 10 + ["b"] * 3 + ["c"] * 8 + ["a"] * 9 + ["b"] * 7 + ["c"] * 6,
     })
-    counts, hidden = baseline.hidden_cells(df, "culture", 5)
+    counts, hidden = privacy.hidden_cells(df, "culture", 5)
     assert hidden.loc["b", "pilot"]  # primary: 3 < 5
     assert hidden.loc["b", "overall"]  # overall - comparison would reveal it
     # every row and column has 0 or >= 2 hidden cells
@@ -117,7 +118,7 @@ def test_table_one_suppresses_small_cells_with_reason(tmp_path, tiny_cohort):
 
 
 def test_no_comparison_group_cannot_assess_equivalence(tmp_path):
-    from pilot_eval.synth import generate_cohort
+    from pilot_eval.data.synth import generate_cohort
 
     generate_cohort(tmp_path / "c", n_pilot=12, n_comparison=0, seed=3, effect=0.3)
     cohort = load_cohort(tmp_path / "c")

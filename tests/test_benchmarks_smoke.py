@@ -55,7 +55,7 @@ def test_icc_comparison_sees_differences_and_pingouin_rounding(rb) -> None:
     (2 decimals) would show too; the full-precision switch restores pingouin's options."""
     import pingouin
 
-    from pilot_eval.icc import icc_crossed
+    from pilot_eval.stats.icc import icc_crossed
 
     data = rb.crossed_ratings(40, 3, seed=5)
     ours = icc_crossed(data, "target", "rater", "rating")
@@ -130,7 +130,7 @@ def test_snapshot_and_failed_notebook(rb, tmp_path: Path) -> None:
         (src / name).write_text("{}")
     assert rb.snapshot_notebooks(src, tmp_path / "snap", exclude=["01_b"]) == ["00_a", "02_c"]
     assert sorted(p.name for p in (tmp_path / "snap").iterdir()) == ["00_a.ipynb", "02_c.ipynb"]
-    # messages of pilot_eval.report.build_report
+    # messages of pilot_eval.report.build.build_report
     assert rb.failed_notebook("report failed: notebook 04_leading_lagging.ipynb failed in cell 3: "
                               "KeyError: 'x'") == "04_leading_lagging"
     assert rb.failed_notebook("report failed: exporting 02_reliability.ipynb to HTML failed") == (

@@ -16,13 +16,13 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from pilot_eval.cluster_bootstrap import (
+from pilot_eval.stats.cluster_bootstrap import (
     MIN_CLUSTERS,
     cluster_inference,
     cluster_weights,
     wild_cluster_bootstrap,
 )
-from pilot_eval.cluster_ols import cluster_codes, drop_collinear, fit_cluster_ols, wald_test
+from pilot_eval.stats.cluster_ols import cluster_codes, drop_collinear, fit_cluster_ols, wald_test
 
 
 def _data(n: int = 150, g: int = 12, seed: int = 1, effect: float = 0.3):

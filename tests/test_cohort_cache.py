@@ -7,8 +7,8 @@ import shutil
 
 import pandas as pd
 
-from pilot_eval.cohort import load_cohort
-from pilot_eval.cohort_cache import ENV_VAR, cached_cohort, shared_cohort
+from pilot_eval.data.cohort import load_cohort
+from pilot_eval.data.cache import ENV_VAR, cached_cohort, shared_cohort
 
 
 def test_cache_is_used_only_for_the_same_input(tiny_cohort, tmp_path):

@@ -17,10 +17,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pilot_eval.cohort import Cohort, CohortValidationError, load_cohort
-from pilot_eval.config import CohortConfig
-from pilot_eval.contract import OPTIONAL_TABLES, TABLES
-from pilot_eval.validate import OVERRIDES
+from pilot_eval.data.cohort import Cohort, CohortValidationError, load_cohort
+from pilot_eval.data.config import CohortConfig
+from pilot_eval.data.contract import OPTIONAL_TABLES, TABLES
+from pilot_eval.data.validate import OVERRIDES
 
 FIXTURE = Path(__file__).parent / "fixtures" / "external_cohort"
 

@@ -1,10 +1,10 @@
 """The data dictionary stays in step with the code and the published contract.
 
 References: ``data/sample/README.md`` (the readable copy of the contract) must
-equal :func:`pilot_eval.contract.data_dictionary_markdown`; and every table,
+equal :func:`pilot_eval.data.contract.data_dictionary_markdown`; and every table,
 column, type and rule of the cohort data contract v1
 (``/work/shared/spec/data-contract.md``, parsed from its Markdown tables) must
-be declared in :mod:`pilot_eval.contract`.
+be declared in :mod:`pilot_eval.data.contract`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from pilot_eval import contract, validate
-from pilot_eval.contract import (
+from pilot_eval.data import contract
+from pilot_eval.data import validate
+from pilot_eval.data.contract import (
     ALL_ROLES,
     BEHAVIOUR_SCALES,
     CONFIG_KEYS_BY_NAME,
@@ -46,7 +47,7 @@ def test_readme_block_equals_rendered_dictionary() -> None:
     text = README.read_text(encoding="utf-8")
     assert readme_block(text) == data_dictionary_markdown(), (
         "data/sample/README.md is stale: run "
-        "`python -m pilot_eval.contract --write-readme data/sample/README.md`")
+        "`python -m pilot_eval.data.contract --write-readme data/sample/README.md`")
     assert "pilot-eval synth data/sample --pilot 45 --comparison 60 --seed 20260105" in text
     assert "truth.json" in text
 

@@ -1,4 +1,4 @@
-"""Leader-level outcome frames of the controls step (pilot_eval.effect_outcomes).
+"""Leader-level outcome frames of the controls step (pilot_eval.measures.outcome_frames).
 
 The monthly event rates are checked against a hand computation on a
 hand-built roster; the other frames against the measures they rearrange.
@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilot_eval import measures
-from pilot_eval.cohort import Cohort, load_cohort
-from pilot_eval.config import CohortConfig
-from pilot_eval.effect_outcomes import (
+from pilot_eval.measures import scores as measures
+from pilot_eval.data.cohort import Cohort, load_cohort
+from pilot_eval.data.config import CohortConfig
+from pilot_eval.measures.outcome_frames import (
     monthly_panel,
     monthly_values,
     outcome_frame,

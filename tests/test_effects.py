@@ -25,11 +25,11 @@ import pytest
 import statsmodels.formula.api as smf
 from scipy import stats
 
-from pilot_eval import effects
-from pilot_eval.cluster_ols import fit_cluster_ols
-from pilot_eval.cohort import load_cohort
-from pilot_eval.results import write_result
-from pilot_eval.synth import generate_cohort
+from pilot_eval.steps.effects import models as effects
+from pilot_eval.stats.cluster_ols import fit_cluster_ols
+from pilot_eval.data.cohort import load_cohort
+from pilot_eval.steps.results import write_result
+from pilot_eval.data.synth import generate_cohort
 
 REFERENCE_DATA = """\
 leader_id,arm,role,culture,org_unit,tenure_years,baseline,midpoint,endline
@@ -196,7 +196,7 @@ def test_mixed_model_matches_r_lmer(ref_waves):
 
 def test_mixed_reml_start_values_match_r_lmer_variances(ref_waves):
     # reference: R lme4::lmer REML variance components (REFERENCE_R, printed to 8 digits)
-    from pilot_eval.effects import _random_intercept_reml_start
+    from pilot_eval.steps.effects.models import _random_intercept_reml_start
 
     X = effects.mixed_design(ref_waves)
     start = _random_intercept_reml_start(ref_waves["value"].to_numpy(float), X.to_numpy(float),

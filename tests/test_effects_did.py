@@ -1,4 +1,4 @@
-"""Difference-in-differences and the event study (pilot_eval.effects_did).
+"""Difference-in-differences and the event study (pilot_eval.steps.effects.did).
 
 Reference: statsmodels formula OLS with explicit leader dummies (``C(leader_id)``)
 and ``cov_type="cluster"``, i.e. the least-squares dummy-variable model that the
@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 
-from pilot_eval.cohort import load_cohort
-from pilot_eval.effect_outcomes import monthly_panel
-from pilot_eval.effects_did import did_effect, event_studies, event_study
+from pilot_eval.data.cohort import load_cohort
+from pilot_eval.measures.outcome_frames import monthly_panel
+from pilot_eval.steps.effects.did import did_effect, event_studies, event_study
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +99,7 @@ def test_event_study_and_pretrend_test_equal_dummy_regression(panel):
 
 
 def test_event_studies_skip_and_no_comparison(tmp_path, tiny_cohort):
-    from pilot_eval.synth import generate_cohort
+    from pilot_eval.data.synth import generate_cohort
 
     es = event_studies(load_cohort(tiny_cohort), outcomes=("pulse", "hr_incidents"))
     assert set(es.coefs.outcome) == {"pulse", "hr_incidents"} and len(es.pretrends) == 2
@@ -111,7 +111,7 @@ def test_event_studies_skip_and_no_comparison(tmp_path, tiny_cohort):
 
 def test_pretrend_test_has_roughly_nominal_size_on_synthetic_cohorts(tmp_path):
     # no pre-period effect is planted: the joint lead test should rarely reject
-    from pilot_eval.synth import generate_cohort
+    from pilot_eval.data.synth import generate_cohort
 
     rejections = []
     for s in range(8):

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 
-from pilot_eval.cohort import load_cohort
-from pilot_eval.effect_outcomes import outcome_frame
-from pilot_eval.effects_heterogeneity import (
+from pilot_eval.data.cohort import load_cohort
+from pilot_eval.measures.outcome_frames import outcome_frame
+from pilot_eval.steps.effects.heterogeneity import (
     SUPPRESSED_LEVEL,
     effect_by_group,
     heterogeneity_table,
@@ -26,7 +26,7 @@ from pilot_eval.effects_heterogeneity import (
 
 @pytest.fixture(scope="module")
 def frame(tmp_path_factory):
-    from pilot_eval.synth import generate_cohort
+    from pilot_eval.data.synth import generate_cohort
 
     out = tmp_path_factory.mktemp("het") / "c"
     generate_cohort(out, n_pilot=45, n_comparison=60, seed=31)

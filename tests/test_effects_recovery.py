@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilot_eval import effects
-from pilot_eval.behaviour_reliability import excluded_behaviours
-from pilot_eval.cohort import load_cohort
-from pilot_eval.synth import generate_cohort
+from pilot_eval.steps.effects import models as effects
+from pilot_eval.measures.behaviour_exclusions import excluded_behaviours
+from pilot_eval.data.cohort import load_cohort
+from pilot_eval.data.synth import generate_cohort
 
 SEEDS = range(1, 11)
 

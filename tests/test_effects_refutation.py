@@ -13,10 +13,10 @@ import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
-from pilot_eval.cohort import load_cohort
-from pilot_eval.effect_outcomes import outcome_frame
-from pilot_eval.effects import TREATED, ancova_design
-from pilot_eval.effects_refutation import (
+from pilot_eval.data.cohort import load_cohort
+from pilot_eval.measures.outcome_frames import outcome_frame
+from pilot_eval.steps.effects.models import TREATED, ancova_design
+from pilot_eval.steps.effects.refutation import (
     ancova_permutation_estimates,
     permutation_check,
     placebo_tests,
@@ -27,7 +27,7 @@ from pilot_eval.effects_refutation import (
 
 @pytest.fixture(scope="module")
 def cohort(tmp_path_factory):
-    from pilot_eval.synth import generate_cohort
+    from pilot_eval.data.synth import generate_cohort
 
     out = tmp_path_factory.mktemp("ref") / "c"
     generate_cohort(out, n_pilot=30, n_comparison=40, seed=41, effect=0.3)
@@ -90,8 +90,8 @@ def test_placebo_baseline_level_equals_statsmodels(cohort):
 
 
 def test_refutation_table_puts_checks_next_to_ancova(cohort):
-    from pilot_eval.effects import estimate_effects
-    from pilot_eval.effects_refutation import permutation_checks
+    from pilot_eval.steps.effects.models import estimate_effects
+    from pilot_eval.steps.effects.refutation import permutation_checks
 
     run = estimate_effects(cohort, outcomes=("empathy_360", "pulse"), n_boot=99)
     pl = placebo_tests(cohort, n_boot=99)

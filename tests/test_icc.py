@@ -1,4 +1,4 @@
-"""Tests of pilot_eval.icc against R psych::ICC, R ICC::ICCest, pingouin and statsmodels."""
+"""Tests of pilot_eval.stats.icc against R psych::ICC, R ICC::ICCest, pingouin and statsmodels."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 import statsmodels.formula.api as smf
 from statsmodels.stats.anova import anova_lm
 
-from pilot_eval.icc import (
+from pilot_eval.stats.icc import (
     ICC_METHODS,
     KOO_LI_BANDS,
     icc_band_probabilities,
@@ -20,7 +20,7 @@ from pilot_eval.icc import (
     koo_li_band,
     koo_li_band_from_ci,
 )
-from pilot_eval.spearman_brown import spearman_brown
+from pilot_eval.stats.spearman_brown import spearman_brown
 
 # Shrout & Fleiss (1979), Table 2: 6 targets (rows) x 4 judges (columns).
 SHROUT_FLEISS = np.array(

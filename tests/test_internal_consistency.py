@@ -1,4 +1,4 @@
-"""Tests of pilot_eval.internal_consistency against a hand example, R psych::alpha and pingouin."""
+"""Tests of pilot_eval.stats.internal_consistency against a hand example, R psych::alpha and pingouin."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pingouin as pg
 import pytest
 from scipy import stats
 
-from pilot_eval.internal_consistency import cronbach_alpha
+from pilot_eval.stats.internal_consistency import cronbach_alpha
 
 
 def _long(matrix: np.ndarray) -> pd.DataFrame:

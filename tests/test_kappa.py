@@ -1,4 +1,4 @@
-"""Tests of pilot_eval.kappa against published values, SAS, R irr, sklearn and statsmodels."""
+"""Tests of pilot_eval.stats.kappa against published values, SAS, R irr, sklearn and statsmodels."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats import inter_rater
 
-from pilot_eval.kappa import cohen_kappa, fleiss_kappa, landis_koch_label
+from pilot_eval.stats.kappa import cohen_kappa, fleiss_kappa, landis_koch_label
 
 
 def _pairs_from_table(table: np.ndarray) -> pd.DataFrame:
@@ -228,7 +228,7 @@ def test_landis_koch_labels() -> None:
 
 def test_fleiss_kappa_all_ratings_identical_is_nan_not_an_error():
     """Every coder gives the same category to every unit: P-bar-e = 1, kappa undefined (Fleiss 1971)."""
-    from pilot_eval.kappa import fleiss_kappa
+    from pilot_eval.stats.kappa import fleiss_kappa
 
     out = fleiss_kappa(pd.DataFrame({"a": [3, 3, 3], "b": [0, 0, 0]}))
     assert np.isnan(out["estimate"].iloc[0])

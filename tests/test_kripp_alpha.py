@@ -1,4 +1,4 @@
-"""Tests of pilot_eval.kripp_alpha against Krippendorff (2011) and the krippendorff package."""
+"""Tests of pilot_eval.stats.kripp_alpha against Krippendorff (2011) and the krippendorff package."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilot_eval.kripp_alpha import (
+from pilot_eval.stats.kripp_alpha import (
     LEVELS,
     krippendorff_alpha,
     krippendorff_alpha_ci,
@@ -203,7 +203,7 @@ def test_ordinal_many_values_both_code_paths_match_package(
     with the threshold set to 0, the per-unit mid-rank form; both equal
     fast-krippendorff 0.9 ``krippendorff.alpha`` (estimate, and per replicate in the
     bootstrap reference loop)."""
-    import pilot_eval.kripp_alpha as ka
+    import pilot_eval.stats.kripp_alpha as ka
 
     monkeypatch.setattr(ka, "_ORDINAL_PAIR_FORM_MAX_VALUES", max_values)
     rng = np.random.default_rng(17)

@@ -16,13 +16,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilot_eval import leading_lagging as ll
-from pilot_eval.behaviour_reliability import excluded_behaviours
-from pilot_eval.cohort import load_cohort
-from pilot_eval.indicator_timecourse import indicator_timecourse
-from pilot_eval.lagging_outcomes import lagging_outcomes, month_outcome_rates, promotion_equity
-from pilot_eval.results import write_result
-from pilot_eval.training_fidelity import fidelity_indicators, practice_plateau
+from pilot_eval.steps.leading_lagging import validation as ll
+from pilot_eval.measures.behaviour_exclusions import excluded_behaviours
+from pilot_eval.data.cohort import load_cohort
+from pilot_eval.measures.timecourse import indicator_timecourse
+from pilot_eval.measures.lagging_outcomes import lagging_outcomes, month_outcome_rates, promotion_equity
+from pilot_eval.steps.results import write_result
+from pilot_eval.measures.fidelity import fidelity_indicators, practice_plateau
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 START = pd.Timestamp("2026-01-05")

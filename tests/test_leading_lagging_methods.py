@@ -23,10 +23,10 @@ from sklearn.linear_model import PoissonRegressor
 
 from pathlib import Path
 
-from pilot_eval.count_models import cluster_robust_cov, dispersion_test, fit_count_model
-from pilot_eval.covariate_design import OTHER_LEVEL, control_design, pooled_levels
-from pilot_eval.partial_correlation import partial_correlation
-from pilot_eval.predictive_validity import (
+from pilot_eval.stats.count_models import cluster_robust_cov, dispersion_test, fit_count_model
+from pilot_eval.stats.design import OTHER_LEVEL, control_design, pooled_levels
+from pilot_eval.stats.partial_correlation import partial_correlation
+from pilot_eval.stats.predictive import (
     adjust_p_values,
     cv_predictive_gain,
     group_folds,
@@ -381,7 +381,7 @@ def test_decided_stop_gives_the_full_run_p_value():
     """A clearly predictive indicator stops after DECIDED_AFTER permutations with the p-value
     of the full run (reference: the same function with the decided stop switched off, i.e.
     all 999 permutations of the same stream, none of which reaches the observed gain)."""
-    from pilot_eval.predictive_validity import DECIDED_AFTER
+    from pilot_eval.stats.predictive import DECIDED_AFTER
 
     d = _strong_predictor_data()
     args = (d["y"], d["e"], d["x"], np.zeros((len(d["y"]), 0)), d["units"], d["strata"])
@@ -401,9 +401,10 @@ def test_decided_stop_keeps_sample_verdicts_and_p_values(monkeypatch: pytest.Mon
     and verdict is the same with and without the decided stop."""
     import functools
 
-    from pilot_eval import lagging_outcomes, leading_lagging
-    from pilot_eval.behaviour_reliability import excluded_behaviours
-    from pilot_eval.cohort import load_cohort
+    from pilot_eval.measures import lagging_outcomes
+    from pilot_eval.steps.leading_lagging import validation as leading_lagging
+    from pilot_eval.measures.behaviour_exclusions import excluded_behaviours
+    from pilot_eval.data.cohort import load_cohort
 
     cohort = load_cohort(SAMPLE)
     ind = leading_lagging.leading_indicators(cohort, exclude=excluded_behaviours(cohort, True, ""))
@@ -443,8 +444,8 @@ def test_fisher_matches_scipy_and_r():
     fisher.test(matrix(c(3, 51, 14, 186), 2, byrow = TRUE))$p.value = 1 (promotion counts of an
     earlier sample cohort, kept as fixed tables).  The equity table's p-value is scipy's
     fisher_exact on its own lowest vs highest group counts."""
-    from pilot_eval.cohort import load_cohort
-    from pilot_eval.lagging_outcomes import promotion_equity
+    from pilot_eval.data.cohort import load_cohort
+    from pilot_eval.measures.lagging_outcomes import promotion_equity
 
     assert stats.fisher_exact([[2, 79], [25, 282]]).pvalue == pytest.approx(R_FISHER_A, rel=1e-6)
     assert stats.fisher_exact([[3, 51], [14, 186]]).pvalue == pytest.approx(R_FISHER_B, rel=1e-6)

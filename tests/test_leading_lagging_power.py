@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from pilot_eval.cohort import load_cohort
-from pilot_eval.lagging_outcomes import lagging_outcomes
-from pilot_eval.rollout_power import (
+from pilot_eval.data.cohort import load_cohort
+from pilot_eval.measures.lagging_outcomes import lagging_outcomes
+from pilot_eval.steps.leading_lagging.power import (
     POWER_COLUMNS,
     design_effect,
     nb_sample_size,

@@ -1,6 +1,6 @@
 """Planted truth: are the generator's pulse -> outcome links validated, and the null indicator not?
 
-The generator (``pilot_eval.synth``) multiplies each team's voluntary-exit and
+The generator (``pilot_eval.data.synth``) multiplies each team's voluntary-exit and
 HR-incident hazards by ``exp(-beta * pulse_change)`` (``truth["hazard_betas"]``)
 and plants a training-log indicator that predicts nothing
 (``truth["null_indicator"]`` = ``feedback_within_48h_share``).
@@ -23,11 +23,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-import pilot_eval.synth as synth
-from pilot_eval import leading_lagging as ll
-from pilot_eval.behaviour_reliability import excluded_behaviours
-from pilot_eval.cohort import load_cohort
-from pilot_eval.lagging_outcomes import lagging_outcomes
+import pilot_eval.data.synth as synth
+from pilot_eval.steps.leading_lagging import validation as ll
+from pilot_eval.measures.behaviour_exclusions import excluded_behaviours
+from pilot_eval.data.cohort import load_cohort
+from pilot_eval.measures.lagging_outcomes import lagging_outcomes
 
 pytestmark = pytest.mark.slow
 

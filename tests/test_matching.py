@@ -1,4 +1,4 @@
-"""Propensity-score matching ATT (pilot_eval.matching).
+"""Propensity-score matching ATT (pilot_eval.stats.matching).
 
 The ATT and its Abadie-Imbens (2006) variance are checked against a small
 example computed by hand (below), the propensity model against an unpenalised
@@ -13,9 +13,10 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from pilot_eval.cohort import load_cohort
-from pilot_eval.effect_outcomes import outcome_frame
-from pilot_eval.matching import match_att, matched_balance, matched_effect, propensity_logit
+from pilot_eval.data.cohort import load_cohort
+from pilot_eval.measures.outcome_frames import outcome_frame
+from pilot_eval.stats.matching import match_att, matched_effect, propensity_logit
+from pilot_eval.steps.effects.matched_balance import matched_balance
 
 # units 0-2 treated, 3-6 controls
 Y = np.array([5.0, 7.0, 9.0, 4.0, 5.0, 6.0, 3.0])
@@ -60,7 +61,7 @@ def test_matching_is_invariant_to_unit_order():
 
 @pytest.fixture(scope="module")
 def frame(tmp_path_factory):
-    from pilot_eval.synth import generate_cohort
+    from pilot_eval.data.synth import generate_cohort
 
     out = tmp_path_factory.mktemp("match") / "c"
     generate_cohort(out, n_pilot=30, n_comparison=40, seed=17)

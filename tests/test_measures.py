@@ -1,4 +1,4 @@
-"""Tests of pilot_eval.measures against hand computations.
+"""Tests of pilot_eval.measures.scores against hand computations.
 
 Every expected value below is worked out by hand from the tiny frames built in
 this file (the arithmetic is written next to it); the frames use the data
@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilot_eval.config import CohortConfig
-from pilot_eval.measures import (
+from pilot_eval.data.config import CohortConfig
+from pilot_eval.measures.scores import (
     MEASURES,
     adverse_impact_ratio,
     behaviour_index,

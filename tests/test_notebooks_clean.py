@@ -8,8 +8,8 @@ import nbformat
 import papermill as pm
 import pytest
 
-from pilot_eval.notebook_outputs import CHECK_TAG, check
-from pilot_eval.params import PARAMETERS
+from pilot_eval.report.notebook_outputs import CHECK_TAG, check
+from pilot_eval.data.params import PARAMETERS
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from pilot_eval.privacy import escape_html, neutralise_csv_frame, suppress_small_groups
-from pilot_eval.results import RESULT_COLUMNS, write_result
+from pilot_eval.steps.results import RESULT_COLUMNS, write_result
 
 
 def test_formula_cells_are_neutralised():

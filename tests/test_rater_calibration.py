@@ -1,4 +1,4 @@
-"""Tests of pilot_eval.rater_calibration (issue 4, item 6: rater and observer calibration).
+"""Tests of pilot_eval.steps.reliability.calibration (issue 4, item 6: rater and observer calibration).
 
 References used:
 
@@ -8,7 +8,7 @@ References used:
   and on a generated cohort;
 * planted truth: a rater built here to rate 1 point higher than everyone else,
   a rater-type offset that must not be counted as leniency, and the observer
-  severities that :func:`pilot_eval.synth.generate_cohort` records in
+  severities that :func:`pilot_eval.data.synth.generate_cohort` records in
   ``truth.json``.
 """
 
@@ -22,9 +22,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from pilot_eval import rater_calibration as rc
-from pilot_eval.cohort import load_cohort
-from pilot_eval.synth import generate_cohort
+from pilot_eval.steps.reliability import calibration as rc
+from pilot_eval.data.cohort import load_cohort
+from pilot_eval.data.synth import generate_cohort
 
 EXTERNAL = Path(__file__).resolve().parent / "fixtures" / "external_cohort"
 

@@ -1,4 +1,4 @@
-"""Tests of pilot_eval.reliability (issue 4: the inter-rater reliability notebook).
+"""Tests of pilot_eval.steps.reliability.analysis (issue 4: the inter-rater reliability notebook).
 
 Every statistic is checked against a second, independent implementation on
 cohorts written by someone else (the hand-written fixture
@@ -16,7 +16,7 @@ cohorts written by someone else (the hand-written fixture
 * minimum raters - the Spearman-Brown formula written out here;
 * leader bands / reliable change - the ANOVA within mean square (statsmodels)
   and Jacobson & Truax (1991) written out here;
-* planted truth - ``truth.json`` of :func:`pilot_eval.synth.generate_cohort`
+* planted truth - ``truth.json`` of :func:`pilot_eval.data.synth.generate_cohort`
   (the chance-coded behaviour, the pilot effect).
 """
 
@@ -40,12 +40,13 @@ from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.anova import anova_lm
 from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa
 
-from pilot_eval import measures, reliability
-from pilot_eval.behaviour_reliability import behaviour_alphas, excluded_behaviours
-from pilot_eval.cohort import load_cohort
-from pilot_eval.icc import koo_li_band_from_ci
-from pilot_eval.kripp_alpha import reliability_verdict
-from pilot_eval.synth import generate_cohort
+from pilot_eval.measures import scores as measures
+from pilot_eval.steps.reliability import analysis as reliability
+from pilot_eval.measures.behaviour_exclusions import behaviour_alphas, excluded_behaviours
+from pilot_eval.data.cohort import load_cohort
+from pilot_eval.stats.icc import koo_li_band_from_ci
+from pilot_eval.stats.kripp_alpha import reliability_verdict
+from pilot_eval.data.synth import generate_cohort
 
 EXTERNAL = Path(__file__).resolve().parent / "fixtures" / "external_cohort"
 REPO = Path(__file__).resolve().parents[1]
@@ -538,7 +539,7 @@ def _visible_text(html: str) -> str:
 @pytest.mark.slow
 def test_notebook_pipeline_writes_contract_results_and_no_ids(generated, tmp_path):
     """Run 02_reliability through build_report (papermill + HTML export) on a generated cohort."""
-    from pilot_eval.report import build_report
+    from pilot_eval.report.build import build_report
 
     cohort_dir = tmp_path / "cohort"
     generate_cohort(cohort_dir, n_pilot=20, n_comparison=20, seed=17)

@@ -18,8 +18,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from pilot_eval.params import ParameterError, parse_assignments
-from pilot_eval.report import ReportError, build_report, default_notebooks_dir
+from pilot_eval.data.params import ParameterError, parse_assignments
+from pilot_eval.report.build import ReportError, build_report, default_notebooks_dir
 
 pytestmark = pytest.mark.slow
 
@@ -199,7 +199,7 @@ def test_missing_optional_tables_and_a_small_culture(tiny_cohort, tmp_path):
 
 
 def test_cohort_without_comparison_group_reports(tmp_path):
-    from pilot_eval.synth import generate_cohort
+    from pilot_eval.data.synth import generate_cohort
 
     generate_cohort(tmp_path / "c", n_pilot=12, n_comparison=0, seed=11, effect=0.3)
     out = tmp_path / "out"

@@ -16,8 +16,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from pilot_eval.report import build_report
-from pilot_eval.report_target import (
+from pilot_eval.report.build import build_report
+from pilot_eval.report.target import (
     MARKER, OutDirError, check_out_dir, is_report_folder, lock_path, out_lock,
 )
 

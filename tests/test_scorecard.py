@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilot_eval import scorecard as sc
+from pilot_eval.steps.decision import scorecard as sc
 
 
 @pytest.mark.parametrize("value,lo,hi,target,direction,level,expected", [
@@ -70,7 +70,7 @@ def test_ratio_of_rate_ratios_matches_poisson_glm():
 def test_air_interval_matches_katz_riskratio():
     from statsmodels.stats.contingency_tables import Table2x2
 
-    from pilot_eval.config import CohortConfig
+    from pilot_eval.data.config import CohortConfig
     import datetime as dt
 
     cfg = CohortConfig(name="t", pilot_start=dt.date(2026, 1, 5), min_group_size=5)

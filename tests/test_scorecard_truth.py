@@ -1,6 +1,6 @@
 """The scorecard follows the planted truth (issue: scorecard, acceptance).
 
-Synthetic cohorts from ``pilot_eval.synth`` with a planted training effect
+Synthetic cohorts from ``pilot_eval.data.synth`` with a planted training effect
 (0.3 scale points on empathy_360, pulse and behaviour gains, fewer exits and
 incidents) and with none (effect 0): an effective pilot is never told to
 stop, a null pilot is never told to scale.  The earlier steps' results are
@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import pytest
 
-from pilot_eval import scorecard as sc
-from pilot_eval.behaviour_reliability import excluded_behaviours
-from pilot_eval.cohort import load_cohort
-from pilot_eval.effects import estimate_effects
-from pilot_eval.reliability import leader_reliable_change, reliability_table
-from pilot_eval.synth import generate_cohort
+from pilot_eval.steps.decision import scorecard as sc
+from pilot_eval.measures.behaviour_exclusions import excluded_behaviours
+from pilot_eval.data.cohort import load_cohort
+from pilot_eval.steps.effects.models import estimate_effects
+from pilot_eval.steps.reliability.analysis import leader_reliable_change, reliability_table
+from pilot_eval.data.synth import generate_cohort
 
 pytestmark = pytest.mark.slow
 

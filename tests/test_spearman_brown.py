@@ -1,4 +1,4 @@
-"""Tests of pilot_eval.spearman_brown: closed forms, round trip, hand-worked examples."""
+"""Tests of pilot_eval.stats.spearman_brown: closed forms, round trip, hand-worked examples."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from pilot_eval.spearman_brown import raters_needed, single_rater_from_k, spearman_brown
+from pilot_eval.stats.spearman_brown import raters_needed, single_rater_from_k, spearman_brown
 
 
 def test_closed_forms() -> None:

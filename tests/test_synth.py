@@ -1,4 +1,4 @@
-"""Tests of the synthetic cohort generator (:mod:`pilot_eval.synth`).
+"""Tests of the synthetic cohort generator (:mod:`pilot_eval.data.synth`).
 
 The reference for every statistical check is the ground truth the generator
 planted and recorded in ``truth.json``; the checks recompute each quantity
@@ -22,8 +22,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from pilot_eval import synth
-from pilot_eval.synth import TABLES, generate_cohort
+from pilot_eval.data import synth
+from pilot_eval.data.synth import TABLES, generate_cohort
 
 TABLE_FILES = set(TABLES)
 TRUTH_KEYS = {
@@ -84,9 +84,9 @@ def medium(tmp_path_factory: pytest.TempPathFactory) -> dict[float, tuple[Path, 
 # ---- structure, validation, determinism ------------------------------------------------
 @pytest.mark.parametrize("file_format", ["csv", "parquet"])
 def test_output_passes_the_validator(tmp_path: Path, file_format: str) -> None:
-    """The project's own contract validator (pilot_eval.validate) accepts the output."""
-    from pilot_eval.cohort import load_cohort
-    from pilot_eval.validate import validate_cohort
+    """The project's own contract validator (pilot_eval.data.validate) accepts the output."""
+    from pilot_eval.data.cohort import load_cohort
+    from pilot_eval.data.validate import validate_cohort
 
     out = tmp_path / "cohort"
     generate_cohort(out, n_pilot=12, n_comparison=12, seed=3, file_format=file_format)
@@ -210,7 +210,7 @@ def test_truth_records_the_planted_numbers(small: tuple[Path, dict]) -> None:
 
 
 def test_no_comparison_arm(tmp_path: Path) -> None:
-    from pilot_eval.validate import validate_cohort
+    from pilot_eval.data.validate import validate_cohort
 
     out = tmp_path / "pilot_only"
     truth = generate_cohort(out, n_pilot=10, n_comparison=0, seed=2)

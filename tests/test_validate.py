@@ -23,8 +23,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
-from pilot_eval.cohort import CohortValidationError, load_cohort
-from pilot_eval.validate import ValidationResult, Violation, validate_cohort
+from pilot_eval.data.cohort import CohortValidationError, load_cohort
+from pilot_eval.data.validate import ValidationResult, Violation, validate_cohort
 
 FIXTURE = Path(__file__).parent / "fixtures" / "external_cohort"
 

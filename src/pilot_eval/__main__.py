@@ -1,3 +1,3 @@
-from .cli import main
+from pilot_eval.cli import main
 
 main()

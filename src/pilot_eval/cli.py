@@ -13,7 +13,7 @@ from typing import List, Optional
 
 import typer
 
-from .params import ParameterError, describe, parse_assignments
+from pilot_eval.data.params import ParameterError, describe, parse_assignments
 
 app = typer.Typer(
     add_completion=False,
@@ -32,7 +32,7 @@ def validate(
     as_json: bool = typer.Option(False, "--json", help="Print violations as JSON lines."),
 ) -> None:
     """Check a cohort folder against the data contract; list every violation."""
-    from .validate import validate_cohort
+    from pilot_eval.data.validate import validate_cohort
 
     result = validate_cohort(data_dir)
     if result.ok:
@@ -61,7 +61,7 @@ def synth(
     file_format: str = typer.Option("csv", "--format", help="csv or parquet."),
 ) -> None:
     """Write a synthetic cohort with planted ground truth (truth.json)."""
-    from .synth import generate_cohort
+    from pilot_eval.data.synth import generate_cohort
 
     if file_format not in {"csv", "parquet"}:
         _err("--format must be csv or parquet")
@@ -84,9 +84,8 @@ def report(
     list_parameters: bool = typer.Option(False, "--list-parameters", help="List the parameters -p accepts and exit."),
 ) -> None:
     """Run every notebook on the cohort and write the report folder."""
-    from .cohort import CohortValidationError
-    from .report import ReportError, build_report
-    from .report_target import OutDirError
+    from pilot_eval.errors import InputError, ReportError
+    from pilot_eval.report.build import build_report
 
     if list_parameters:
         typer.echo(describe())
@@ -94,10 +93,7 @@ def report(
     try:
         params = parse_assignments(parameter)
         result = build_report(data_dir, out, params=params, notebooks_dir=notebooks)
-    except CohortValidationError as exc:
-        _err(str(exc))
-        raise typer.Exit(2)
-    except (ParameterError, OutDirError) as exc:
+    except InputError as exc:  # invalid cohort, -p value or --out: nothing written
         _err(str(exc))
         raise typer.Exit(2)
     except ReportError as exc:

@@ -82,3 +82,57 @@ def suppress_small_groups(
             out[col] = out[col].astype(object).where(~small, None)
     out["suppressed"] = pd.Series("", index=out.index, dtype=object).where(~small, why)
     return out
+
+
+def _complement(hidden: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
+    """Complementary (secondary) suppression of a levels x (arms, overall) count table.
+
+    Rows add up (pilot + comparison = overall) and columns add up to the arm
+    sizes, which are shown.  A line (row or column) with exactly one hidden
+    cell would give it away by subtraction, so the smallest visible cell of
+    that line is hidden too; repeated until no line has exactly one hidden cell.
+    """
+    hidden = hidden.copy()
+    changed = True
+    while changed:
+        changed = False
+        for col in hidden.columns:
+            visible = counts.loc[~hidden[col], col]
+            if int(hidden[col].sum()) == 1 and len(visible) > 0:
+                hidden.loc[visible.idxmin(), col] = True
+                changed = True
+        for level in hidden.index:
+            row = hidden.loc[level]
+            visible = counts.loc[level, ~row]
+            if int(row.sum()) == 1 and len(visible) > 0:
+                hidden.loc[level, visible.astype(float).idxmin()] = True
+                changed = True
+    return hidden
+
+
+def hidden_cells(baseline: pd.DataFrame, var: str, k: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Counts of ``var`` levels by arm and which of them must not be shown.
+
+    The one suppression pattern used by Table 1, the balance table and the
+    group summaries, so that no table reveals what another hides.
+
+    Returns
+    -------
+    counts
+        Levels x (arms present, ``overall``) leader counts.
+    hidden
+        Same shape, True where the count (and any aggregate of that group)
+        is hidden: cells under ``k`` leaders, the overall of a row with a
+        hidden arm cell, whole rows of levels under ``k`` leaders in total,
+        and complementary cells so that no hidden count equals a column
+        total minus the visible counts.
+    """
+    arms = [a for a in ("pilot", "comparison") if (baseline["arm"] == a).any()]
+    counts = pd.crosstab(baseline[var].astype(str), baseline["arm"].astype(str))
+    counts = counts.reindex(columns=arms, fill_value=0)
+    counts["overall"] = counts.sum(axis=1)
+    counts = counts.sort_index()
+    hidden = counts < k
+    hidden.loc[counts["overall"] < k, :] = True
+    hidden.loc[hidden[arms].any(axis=1), "overall"] = True
+    return counts, _complement(hidden, counts)

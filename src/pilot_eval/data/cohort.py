@@ -1,0 +1,157 @@
+"""Load a validated cohort: settings plus typed tables.
+
+:func:`load_cohort` is the one entry point analyses use.  It runs
+:func:`pilot_eval.data.validate.validate_cohort` and raises
+:class:`CohortValidationError` (listing every violation) when the folder does
+not meet the data contract, so no analysis ever sees invalid input.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import pandas as pd
+
+from pilot_eval.data.config import CohortConfig
+from pilot_eval.data.contract import OPTIONAL_TABLES, TABLES
+from pilot_eval.data.validate import Violation, validate_cohort
+from pilot_eval.errors import InputError
+
+
+class CohortValidationError(InputError):
+    """The cohort folder breaks the data contract.
+
+    Attributes
+    ----------
+    violations
+        Every violation found (see :class:`pilot_eval.data.validate.Violation`).
+    exit_code
+        Exit status of the command line for invalid input (2).
+    """
+
+    exit_code: int = 2
+
+    def __init__(self, violations: Sequence[Violation], path: str | Path | None = None):
+        self.violations: tuple[Violation, ...] = tuple(violations)
+        self.path = None if path is None else Path(path)
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        n = len(self.violations)
+        where = f"{self.path}: " if self.path is not None else ""
+        lines = [f"{where}{n} violation{'s' if n != 1 else ''} of the cohort data contract"]
+        lines += [f"  {v.format()}" for v in self.violations]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self._message()
+
+
+@dataclasses.dataclass
+class Cohort:
+    """A cohort that meets the data contract.
+
+    Attributes
+    ----------
+    path
+        The cohort folder.
+    config
+        Its settings (overrides applied).
+    tables
+        Typed tables by name (only those present in the folder).
+    files
+        Input files read, by table name (``"cohort"`` for ``cohort.toml``).
+    """
+
+    path: Path
+    config: CohortConfig
+    tables: dict[str, pd.DataFrame]
+    files: dict[str, Path]
+
+    def has(self, name: str) -> bool:
+        """Whether table ``name`` is present."""
+        return name in self.tables
+
+    def _get(self, name: str) -> pd.DataFrame | None:
+        return self.tables.get(name)
+
+    @property
+    def leaders(self) -> pd.DataFrame:
+        """leaders table (always present)."""
+        return self.tables["leaders"]
+
+    @property
+    def ratings(self) -> pd.DataFrame:
+        """ratings table (always present)."""
+        return self.tables["ratings"]
+
+    @property
+    def pulse(self) -> pd.DataFrame:
+        """pulse table (always present)."""
+        return self.tables["pulse"]
+
+    @property
+    def employees(self) -> pd.DataFrame:
+        """employees table (always present)."""
+        return self.tables["employees"]
+
+    @property
+    def observations(self) -> pd.DataFrame | None:
+        """observations table, or ``None`` when absent."""
+        return self._get("observations")
+
+    @property
+    def behaviours(self) -> pd.DataFrame | None:
+        """behaviours codebook, or ``None`` when absent."""
+        return self._get("behaviours")
+
+    @property
+    def incidents(self) -> pd.DataFrame | None:
+        """incidents table, or ``None`` when absent."""
+        return self._get("incidents")
+
+    @property
+    def sessions(self) -> pd.DataFrame | None:
+        """sessions (training log) table, or ``None`` when absent."""
+        return self._get("sessions")
+
+    @property
+    def missing_optional(self) -> list[str]:
+        """Optional tables absent from the folder, in contract order."""
+        return [name for name in OPTIONAL_TABLES if name not in self.tables]
+
+
+def load_cohort(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Cohort:
+    """Validate and load a cohort folder.
+
+    Parameters
+    ----------
+    path
+        The cohort folder.
+    overrides
+        Settings replacing those of ``cohort.toml`` (e.g. notebook parameters
+        ``{"min_group_size": 8}``), applied with
+        :meth:`CohortConfig.with_overrides`; ``None`` values are ignored.
+
+    Returns
+    -------
+    Cohort
+        Settings and typed tables.
+
+    Raises
+    ------
+    CohortValidationError
+        If the folder (or an override) breaks the data contract; it lists
+        every violation.
+    """
+    result = validate_cohort(path, overrides=overrides)
+    if not result.ok or result.config is None:
+        raise CohortValidationError(result.violations, result.path)
+    order = [t.name for t in TABLES]
+    tables = {name: result.tables[name] for name in order if name in result.tables}
+    return Cohort(result.path, result.config, tables, dict(result.files))
+
+
+__all__ = ["Cohort", "CohortValidationError", "load_cohort"]

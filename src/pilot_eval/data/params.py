@@ -1,0 +1,129 @@
+"""Notebook parameters a user may set with ``pilot-eval report -p name=value``.
+
+One registry for every notebook: each notebook's ``parameters`` cell declares
+a subset of these names.  The report command checks ``-p`` names against the
+registry (unknown names are an error, not papermill's warning) and converts
+values to the declared type here, so ``-p min_group_size=007`` is the integer 7
+and ``-p cohort_label=007`` stays the string "007".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable, Mapping
+
+from pilot_eval.errors import InputError
+
+
+class ParameterError(InputError):
+    """A ``-p`` option that cannot be used (unknown name, bad value)."""
+
+
+def _to_bool(text: str) -> bool:
+    low = text.strip().lower()
+    if low in {"1", "true", "yes", "on"}:
+        return True
+    if low in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"not a boolean: {text!r}")
+
+
+def _to_int(text: str) -> int:
+    value = float(text)
+    if not value.is_integer():
+        raise ValueError(f"not an integer: {text!r}")
+    return int(value)
+
+
+@dataclasses.dataclass(frozen=True)
+class Parameter:
+    name: str
+    convert: Callable[[str], Any]
+    type_name: str
+    help: str
+    user_settable: bool = True
+
+
+PARAMETERS: dict[str, Parameter] = {
+    p.name: p
+    for p in [
+        Parameter("data_dir", str, "str", "cohort folder (set by the report command)", False),
+        Parameter("out_dir", str, "str", "report folder being written (set by the report command)", False),
+        Parameter("min_group_size", _to_int, "int",
+                  "smallest group any aggregate is shown for (overrides cohort.toml)"),
+        Parameter("min_raters_per_category", _to_int, "int",
+                  "peer / direct-report categories shown only with at least this many raters (overrides cohort.toml)"),
+        Parameter("target_empathy_360_change_pct", float, "float",
+                  "scorecard target: % change of the 360 empathy score (overrides cohort.toml)"),
+        Parameter("target_leaders_improved_pct", float, "float",
+                  "scorecard target: % of pilot leaders reliably improved (overrides cohort.toml)"),
+        Parameter("target_hr_incidents_change_pct", float, "float",
+                  "scorecard target: % change of HR incidents per 100 team members (overrides cohort.toml)"),
+        Parameter("exclude_behaviours", str, "str",
+                  "';'-separated behaviour codes left out of behaviour_index"),
+        Parameter("exclude_unreliable", _to_bool, "bool",
+                  "leave behaviours with Krippendorff's alpha < 0.667 out of behaviour_index"),
+        Parameter("target_reliability", float, "float",
+                  "reliability a rater average should reach (Spearman-Brown minimum raters)"),
+        Parameter("n_boot", _to_int, "int", "bootstrap replicates for confidence intervals"),
+        Parameter("seed", _to_int, "int", "random seed for bootstraps and permutation tests"),
+        Parameter("n_permutations", _to_int, "int", "permutations of the arm labels in the permuted-treatment check (controls notebook)"),
+        Parameter("calibration_threshold", float, "float", "leniency (scale points) beyond which a rater whose interval excludes 0 is flagged for recalibration"),
+        Parameter("p_adjust_method", str, "str", "multiplicity adjustment across leading -> lagging pairs: holm (family-wise, default) or fdr_bh (leading-lagging notebook)"),
+    ]
+}
+
+#: Names whose values override settings of ``cohort.toml`` (see CohortConfig.with_overrides).
+COHORT_SETTINGS: tuple[str, ...] = (
+    "min_group_size",
+    "min_raters_per_category",
+    "target_empathy_360_change_pct",
+    "target_leaders_improved_pct",
+    "target_hr_incidents_change_pct",
+)
+
+
+def parse_assignments(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """Parse ``["name=value", ...]`` into typed values; all problems at once.
+
+    Raises
+    ------
+    ParameterError
+        Listing every unknown name, malformed item and unconvertible value.
+    """
+    problems: list[str] = []
+    out: dict[str, Any] = {}
+    for item in items:
+        name, sep, raw = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            problems.append(f"-p {item!r}: expected name=value")
+            continue
+        param = PARAMETERS.get(name)
+        if param is None:
+            problems.append(f"-p {name}: unknown parameter")
+            continue
+        if not param.user_settable:
+            problems.append(f"-p {name}: set by the command itself, not by -p")
+            continue
+        try:
+            out[name] = param.convert(raw)
+        except ValueError as exc:
+            problems.append(f"-p {name}={raw!r}: expected {param.type_name} ({exc})")
+    if problems:
+        known = ", ".join(n for n, p in PARAMETERS.items() if p.user_settable)
+        raise ParameterError(
+            "invalid report parameters:\n  " + "\n  ".join(problems) + f"\nknown parameters: {known}"
+        )
+    return out
+
+
+def cohort_overrides(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The subset of ``params`` that overrides cohort.toml settings (None dropped)."""
+    return {k: params[k] for k in COHORT_SETTINGS if params.get(k) is not None}
+
+
+def describe() -> str:
+    """Help text listing the user-settable parameters."""
+    lines = [f"  {p.name} ({p.type_name}): {p.help}" for p in PARAMETERS.values() if p.user_settable]
+    return "\n".join(lines)

@@ -1,0 +1,331 @@
+"""``pilot-eval report``: run every notebook on a cohort and build the report folder.
+
+The folder is built in a temporary sibling of OUT and renamed into place only
+when every notebook ran and every export was written, so a failed run leaves
+no partial OUT and an earlier OUT untouched.
+
+Layout of OUT (data contract, "Report folder"):
+
+* ``index.html`` - the page a program owner opens (offline, no code);
+* ``notebooks/NN_name.ipynb`` - the executed notebooks, for researchers;
+* ``html/NN_name.html`` - each notebook as HTML with the code hidden;
+* ``results/*.csv`` - every headline number, machine-readable;
+* ``manifest.json`` - parameters, sha256 of every input file, package
+  versions, git commit, start and end time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from pilot_eval.data.cohort import Cohort, load_cohort
+from pilot_eval.data.cache import shared_cohort
+from pilot_eval.data.params import PARAMETERS, ParameterError, cohort_overrides
+from pilot_eval.errors import ReportError
+from pilot_eval.report.html.index import render_index
+from pilot_eval.report.notebooks import (
+    REPO_ROOT, NotebookRun, declared_parameters, default_notebooks_dir, list_notebooks,
+)
+from pilot_eval.report.target import MARKER, check_out_dir, marker_text, out_lock
+
+#: Packages whose versions go into the manifest.
+MANIFEST_PACKAGES: tuple[str, ...] = (
+    "pilot-eval", "pandas", "numpy", "scipy", "statsmodels", "pingouin", "scikit-learn",
+    "altair", "vl-convert-python", "papermill", "nbconvert", "nbformat", "ipykernel",
+    "pyarrow", "jupyterlab",
+)
+
+#: Cells with these tags are left out of the program-owner HTML.
+HTML_REMOVE_TAGS: frozenset[str] = frozenset(
+    {"parameters", "injected-parameters", "researcher-only", "remove-cell"}
+)
+
+#: Kernel log noise (transport warnings, shutdown messages) kept off the user's terminal.
+KERNEL_QUIET = ["--IPKernelApp.log_level=CRITICAL"]
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+TEMPLATE_NAME = "pilot_eval_offline"
+
+
+@dataclass
+class ReportResult:
+    out_dir: Path
+    notebooks: list[NotebookRun] = field(default_factory=list)
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def git_commit(repo_dir: Path | None = None) -> str | None:
+    """The project's git commit (``None`` outside a git checkout)."""
+    repo_dir = repo_dir or REPO_ROOT
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(repo_dir), "rev-parse", "HEAD"],
+            capture_output=True, text=True, check=True, timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def package_versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for name in MANIFEST_PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    out["python"] = sys.version.split()[0]
+    return out
+
+
+def check_parameters(params: Mapping[str, Any], declared: Mapping[str, set[str]]) -> None:
+    """Every ``-p`` name must be a known parameter that some notebook declares."""
+    problems = []
+    used = set().union(*declared.values()) if declared else set()
+    for name in params:
+        if name not in PARAMETERS:
+            problems.append(f"-p {name}: unknown parameter")
+        elif name not in used:
+            problems.append(f"-p {name}: no notebook in this report uses it")
+    if problems:
+        raise ParameterError("invalid report parameters:\n  " + "\n  ".join(problems))
+
+
+def _export_html(executed: Path, html_path: Path) -> None:
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    nb = nbformat.read(executed, as_version=4)
+    remover = TagRemovePreprocessor(remove_cell_tags=set(HTML_REMOVE_TAGS), enabled=True)
+    nb, _ = remover.preprocess(nb, {})
+    # stderr streams (kernel warnings) are for researchers, not program owners
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = [
+                o for o in cell.get("outputs", [])
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+    exporter = HTMLExporter(
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(TEMPLATES_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": executed.stem}})
+    html_path.write_text(body, encoding="utf-8")
+
+
+def _clear_researcher_only_outputs(executed: Path) -> None:
+    """Empty the outputs of cells tagged ``researcher-only`` in the saved notebook.
+
+    Those cells may show pseudonymous rater or observer IDs (e.g. raters to
+    recalibrate).  A researcher sees them when running the notebook in
+    JupyterLab; the report folder, which is shared, keeps no such IDs.
+    """
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    changed = False
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code" and "researcher-only" in cell.metadata.get("tags", []) and cell.outputs:
+            cell.outputs = [nbformat.v4.new_output(
+                "stream", name="stdout",
+                text="[output removed from the shared report: it lists pseudonymous IDs; run the notebook "
+                     "in JupyterLab to see it]\n")]
+            changed = True
+    if changed:
+        nbformat.write(nb, executed)
+
+
+def _failure_message(notebook: Path, exc: BaseException) -> str:
+    cell = getattr(exc, "cell_index", None)
+    ename = getattr(exc, "ename", type(exc).__name__)
+    evalue = getattr(exc, "evalue", str(exc))
+    source = getattr(exc, "source", "") or ""
+    first = next((ln for ln in source.splitlines() if ln.strip()), "")
+    where = f"cell {cell}" if cell is not None else "execution"
+    msg = f"notebook {notebook.name} failed in {where}: {ename}: {evalue}"
+    if first:
+        msg += f"\n  cell source: {first.strip()[:200]}"
+    return msg
+
+
+def _write_index(tmp: Path, cohort: Cohort, runs: list[NotebookRun]) -> None:
+    """Plain index of what was produced (the scorecard notebook may replace it)."""
+    (tmp / "index.html").write_text(render_index(tmp, cohort, runs), encoding="utf-8")
+
+
+def build_report(
+    data_dir: str | Path,
+    out_dir: str | Path,
+    params: Mapping[str, Any] | None = None,
+    notebooks_dir: str | Path | None = None,
+    progress: bool | None = None,
+    log: Callable[[str], None] | None = None,
+    execution_timeout: int | None = 1800,
+) -> ReportResult:
+    """Run every notebook on the cohort in ``data_dir`` and write the report to ``out_dir``.
+
+    Parameters
+    ----------
+    data_dir
+        Cohort folder (data contract v1).  Validated first: an invalid cohort
+        raises :class:`~pilot_eval.data.cohort.CohortValidationError` and nothing is written.
+    out_dir
+        Report folder: a new path, or an earlier pilot-eval report, which is
+        replaced as a whole only when the run succeeds.  Anything else (a
+        file, a folder that is not a report) raises
+        :class:`~pilot_eval.report.target.OutDirError` before any work.
+    params
+        Typed notebook parameters (see :mod:`pilot_eval.data.params`); each notebook
+        receives the ones its ``parameters`` cell declares.
+    notebooks_dir
+        Folder of ``NN_name.ipynb`` notebooks (default: the repository's).
+    progress
+        Show a progress bar per notebook (default: only when stderr is a terminal).
+    log
+        Callback for one-line progress messages (default: stderr).
+    execution_timeout
+        Seconds a single cell may run before the run fails.
+    """
+    import papermill as pm
+
+    started = dt.datetime.now(dt.timezone.utc)
+    params = dict(params or {})
+    data_dir = Path(data_dir).resolve()
+    # 0. never replace anything but a pilot-eval report (checked before any work)
+    out_dir = check_out_dir(out_dir, data_dir)
+    nb_dir = Path(notebooks_dir).resolve() if notebooks_dir else default_notebooks_dir().resolve()
+    if progress is None:
+        progress = sys.stderr.isatty()
+    if log is None:
+        def log(msg: str) -> None:
+            print(msg, file=sys.stderr, flush=True)
+
+    # 1. everything that can be checked before writing anything
+    notebooks = list_notebooks(nb_dir)
+    declared = {nb.name: declared_parameters(nb) for nb in notebooks}
+    check_parameters(params, declared)
+    cohort = load_cohort(data_dir, overrides=cohort_overrides(params))
+
+    # 2. build in a temporary sibling of OUT, holding OUT's lock
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with out_lock(out_dir):
+        check_out_dir(out_dir, data_dir)  # again, now that no other run can change it
+        return _build(pm, cohort, data_dir, out_dir, params, notebooks, declared, nb_dir,
+                      progress, log, execution_timeout, started)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _build(pm, cohort, data_dir, out_dir, params, notebooks, declared, nb_dir, progress, log,
+           execution_timeout, started) -> ReportResult:
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=out_dir.parent))
+    result = ReportResult(out_dir=out_dir)
+    try:
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; OUT gets the user's normal permissions
+        (tmp / MARKER).write_text(marker_text(package_versions().get("pilot-eval")), encoding="utf-8")
+        (tmp / "notebooks").mkdir()
+        (tmp / "html").mkdir()
+        (tmp / "results").mkdir()
+        base = {"data_dir": str(data_dir), "out_dir": str(tmp)}
+        with shared_cohort(cohort, cohort_overrides(params)):
+            _run_notebooks(pm, notebooks, declared, base, params, tmp, nb_dir, progress, log,
+                           execution_timeout, result)
+        if not (tmp / "index.html").exists():
+            _write_index(tmp, cohort, result.notebooks)
+        finished = dt.datetime.now(dt.timezone.utc)
+        manifest = {
+            "pilot_eval_version": package_versions().get("pilot-eval"),
+            "git_commit": git_commit(),
+            "started_at": started.isoformat(timespec="seconds"),
+            "finished_at": finished.isoformat(timespec="seconds"),
+            "cohort": {"name": cohort.config.name, "data_dir": str(data_dir)},
+            "settings": cohort.config.as_dict(),
+            "parameters": {k: params[k] for k in sorted(params)},
+            "skipped_tables": cohort.missing_optional,
+            "inputs": {
+                p.name: {"sha256": sha256_file(p), "bytes": p.stat().st_size}
+                for p in sorted(cohort.files.values(), key=lambda q: q.name)
+            },
+            "packages": package_versions(),
+            "notebooks": [{"name": r.name, "seconds": r.seconds} for r in result.notebooks],
+            "results": sorted(p.name for p in (tmp / "results").glob("*.csv")),
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        result.manifest = manifest
+        check_out_dir(out_dir, data_dir)
+        _swap_into_place(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return result
+
+
+def _run_notebooks(pm, notebooks, declared, base, params, tmp, nb_dir, progress, log,
+                   execution_timeout, result: ReportResult) -> None:
+    """Execute each notebook into ``tmp/notebooks`` and export its HTML; stop at the first failure."""
+    for i, nb in enumerate(notebooks, 1):
+        wanted = {**base, **params}
+        injected = {k: v for k, v in wanted.items() if k in declared[nb.name]}
+        executed = tmp / "notebooks" / nb.name
+        t0 = time.perf_counter()
+        log(f"[{i}/{len(notebooks)}] {nb.stem}")
+        try:
+            pm.execute_notebook(
+                str(nb), str(executed), parameters=injected, cwd=str(nb_dir),
+                kernel_name="python3", progress_bar=progress, log_output=False,
+                request_save_on_cell_execute=False, execution_timeout=execution_timeout,
+                extra_arguments=KERNEL_QUIET,
+            )
+        except Exception as exc:  # papermill / kernel / timeout
+            raise ReportError(_failure_message(nb, exc)) from exc
+        _clear_researcher_only_outputs(executed)
+        try:
+            _export_html(executed, tmp / "html" / f"{nb.stem}.html")
+        except Exception as exc:
+            raise ReportError(f"exporting {nb.name} to HTML failed: {type(exc).__name__}: {exc}") from exc
+        result.notebooks.append(NotebookRun(nb.stem, round(time.perf_counter() - t0, 3)))
+
+
+def _swap_into_place(tmp: Path, out_dir: Path) -> None:
+    """Replace ``out_dir`` by ``tmp`` with two renames on the same file system."""
+    old: Path | None = None
+    if out_dir.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+        old.rmdir()
+        os.rename(out_dir, old)
+    try:
+        os.rename(tmp, out_dir)
+    except BaseException:
+        if old is not None:
+            os.rename(old, out_dir)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

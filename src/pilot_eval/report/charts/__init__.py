@@ -1,0 +1,1 @@
+"""Altair charts for the step pages, rendered offline as inline SVG."""

@@ -1,0 +1,61 @@
+"""What every notebook does first: load the cohort with the run's parameters.
+
+A notebook's first code cell after ``parameters`` is::
+
+    ctx = pilot_eval.report.context.open_context(data_dir, out_dir, min_group_size=min_group_size, ...)
+
+which validates and loads the cohort (applying overrides of cohort.toml
+settings), turns on the offline chart renderer and fixes pandas display
+options, so that notebooks render the same way in JupyterLab, papermill and
+nbval.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pilot_eval.report.charts.base import use_offline_renderer
+from pilot_eval.data.cohort import Cohort, load_cohort
+from pilot_eval.data.cache import cached_cohort
+from pilot_eval.data.config import CohortConfig
+from pilot_eval.data.params import cohort_overrides
+
+
+@dataclass
+class Context:
+    """The loaded cohort, the run's parameters and where results go."""
+
+    cohort: Cohort
+    out_dir: Path
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def config(self) -> CohortConfig:
+        return self.cohort.config
+
+
+def open_context(data_dir: str | Path, out_dir: str | Path, **params: Any) -> Context:
+    """Load the cohort in ``data_dir`` for a notebook run writing to ``out_dir``.
+
+    Parameters
+    ----------
+    data_dir, out_dir
+        The notebook's ``data_dir`` / ``out_dir`` parameters.
+    **params
+        The notebook's other parameters; cohort settings among them
+        (``min_group_size``, ``target_*``...) override cohort.toml when not None.
+    """
+    overrides = cohort_overrides(params)
+    # the report process already validated this exact input: reuse its typed tables
+    cohort = cached_cohort(data_dir, overrides) or load_cohort(Path(data_dir), overrides=overrides)
+    use_offline_renderer()
+    pd.set_option("display.max_columns", 30)
+    pd.set_option("display.width", 160)
+    pd.set_option("display.precision", 3)
+    out = Path(out_dir)
+    (out / "results").mkdir(parents=True, exist_ok=True)
+    return Context(cohort=cohort, out_dir=out, params=dict(params))

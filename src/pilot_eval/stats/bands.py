@@ -1,0 +1,309 @@
+"""Per-target confidence bands and reliable change for means of k ratings.
+
+A leader's score is a mean of ``k`` ratings.  Under the classical model a
+single rating is ``true score + error``; the single-rater reliability
+``rho1`` (e.g. ICC1 from :func:`pilot_eval.stats.icc.icc_oneway_unbalanced`) and the
+observed between-target SD fix the error variance, so every leader gets a
+standard error of measurement (SEM) for its own ``k``, a band around its
+score, and the Jacobson & Truax (1991) reliable change threshold between two
+waves (with different rater counts before and after).
+
+References
+----------
+Lord, F. M., & Novick, M. R. (1968). *Statistical Theories of Mental Test
+Scores*. Addison-Wesley.
+
+Jacobson, N. S., & Truax, P. (1991). Clinical significance: a statistical
+approach to defining meaningful change in psychotherapy research. *Journal of
+Consulting and Clinical Psychology*, 59(1), 12-19.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from pilot_eval.stats.spearman_brown import spearman_brown
+
+__all__ = [
+    "sem",
+    "sem_of_mean",
+    "leader_bands",
+    "reliable_change_threshold",
+    "reliable_change",
+]
+
+
+def _z(confidence: float) -> float:
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    return float(stats.norm.isf((1.0 - confidence) / 2.0))
+
+
+def _out(value: np.ndarray) -> Any:
+    return float(value) if np.ndim(value) == 0 else value
+
+
+def sem(sd: Any, reliability: Any) -> Any:
+    """Classical standard error of measurement: ``sd * sqrt(1 - reliability)``.
+
+    Parameters
+    ----------
+    sd : float or array-like
+        Between-target SD of the observed scores.
+    reliability : float or array-like
+        Reliability of those scores.
+
+    Returns
+    -------
+    float or ndarray
+
+    References
+    ----------
+    Lord, F. M., & Novick, M. R. (1968). *Statistical Theories of Mental Test
+    Scores*. Addison-Wesley.
+    """
+    sd = np.asarray(sd, dtype=np.float64)
+    reliability = np.asarray(reliability, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return _out(sd * np.sqrt(1.0 - reliability))
+
+
+def sem_of_mean(rho1: Any, k: Any, sd: Any, sd_k: Any = 1.0) -> Any:
+    """SEM of a mean of ``k`` ratings.
+
+    Parameters
+    ----------
+    rho1 : float or array-like
+        Single-rater reliability.
+    k : float or array-like
+        Number of ratings in the mean.
+    sd : float or array-like
+        Observed between-target SD of means of ``sd_k`` ratings.
+    sd_k : float or array-like
+        Number of ratings behind the scores whose SD is ``sd`` (1: SD of
+        single ratings).
+
+    Returns
+    -------
+    float or ndarray
+        ``sd * sqrt(sd_k * (1 - rho_{sd_k}) / k)`` with ``rho_m`` the
+        Spearman-Brown reliability of ``m`` ratings.  For ``sd_k = k`` this is
+        the classical ``SEM_k = sd * sqrt(1 - rho_k)``.
+
+    Notes
+    -----
+    Means of ``m`` ratings have variance ``sd_T**2 + sd_e**2 / m`` and
+    reliability ``rho_m = sd_T**2 / (sd_T**2 + sd_e**2 / m)``, so an observed
+    SD of such means gives the single-rating error variance ``sd_e**2 = m *
+    sd**2 * (1 - rho_m)``, and the mean of ``k`` ratings has error SD
+    ``sd_e / sqrt(k)``.
+
+    References
+    ----------
+    Lord, F. M., & Novick, M. R. (1968). *Statistical Theories of Mental Test
+    Scores*. Addison-Wesley.
+    """
+    k = np.asarray(k, dtype=np.float64)
+    sd_k = np.asarray(sd_k, dtype=np.float64)
+    if np.any(k <= 0) or np.any(sd_k <= 0):
+        raise ValueError("k and sd_k must be positive")
+    rho_sd = np.asarray(spearman_brown(rho1, sd_k), dtype=np.float64)
+    sd = np.asarray(sd, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return _out(sd * np.sqrt(sd_k * (1.0 - rho_sd) / k))
+
+
+def leader_bands(
+    scores: pd.DataFrame,
+    rho1: float,
+    sd: float,
+    targets: str = "target",
+    k: str = "k",
+    value: str = "value",
+    sd_k: float = 1.0,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Confidence band of each target's mean score, from its number of raters.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        One row per target with its number of ratings ``k`` and mean ``value``.
+    rho1 : float
+        Single-rater reliability (e.g. ICC1).
+    sd : float
+        Observed between-target SD of means of ``sd_k`` ratings.
+    targets, k, value : str
+        Column names.
+    sd_k : float
+        Number of ratings behind ``sd`` (see :func:`sem_of_mean`).
+    confidence : float
+        Coverage of the band (normal quantile).
+
+    Returns
+    -------
+    DataFrame
+        ``targets``, ``k``, ``value``, ``rho_k`` (Spearman-Brown reliability
+        of the target's mean), ``se`` (its standard error of measurement,
+        :func:`sem_of_mean`),
+        ``ci_low`` and ``ci_high`` (``value -/+ z * se``), one row per input
+        row, in input order.
+
+    References
+    ----------
+    Lord, F. M., & Novick, M. R. (1968). *Statistical Theories of Mental Test
+    Scores*. Addison-Wesley.
+    """
+    missing = [c for c in (targets, k, value) if c not in scores.columns]
+    if missing:
+        raise KeyError(f"columns not in scores: {missing}")
+    z = _z(confidence)
+    kk = pd.to_numeric(scores[k]).to_numpy(dtype=np.float64, na_value=np.nan)
+    vv = pd.to_numeric(scores[value]).to_numpy(dtype=np.float64, na_value=np.nan)
+    if np.any(kk[~np.isnan(kk)] <= 0):
+        raise ValueError("k must be positive")
+    ok = ~np.isnan(kk)
+    rho_k = np.full(kk.shape, np.nan)
+    se = np.full(kk.shape, np.nan)
+    rho_k[ok] = spearman_brown(rho1, kk[ok])
+    se[ok] = sem_of_mean(rho1, kk[ok], sd, sd_k)
+    return pd.DataFrame(
+        {
+            targets: scores[targets].to_numpy(),
+            k: kk,
+            value: vv,
+            "rho_k": rho_k,
+            "se": se,
+            "ci_low": vv - z * se,
+            "ci_high": vv + z * se,
+        },
+        index=scores.index,
+    )
+
+
+def reliable_change_threshold(
+    sem_pre: Any, sem_post: Any = None, confidence: float = 0.95
+) -> Any:
+    """Smallest change that is reliable (Jacobson & Truax 1991).
+
+    Parameters
+    ----------
+    sem_pre : float or array-like
+        SEM of the pre score.
+    sem_post : float or array-like, optional
+        SEM of the post score (default: ``sem_pre``, the original index).
+    confidence : float
+        ``0.95`` gives the usual ``z = 1.96``.
+
+    Returns
+    -------
+    float or ndarray
+        ``z * sqrt(sem_pre**2 + sem_post**2)``; with equal SEMs
+        ``z * sqrt(2) * SEM`` = ``1.96 * S_diff`` of Jacobson & Truax.
+
+    References
+    ----------
+    Jacobson, N. S., & Truax, P. (1991). Clinical significance: a statistical
+    approach to defining meaningful change in psychotherapy research.
+    *Journal of Consulting and Clinical Psychology*, 59(1), 12-19.
+    """
+    pre = np.asarray(sem_pre, dtype=np.float64)
+    post = pre if sem_post is None else np.asarray(sem_post, dtype=np.float64)
+    return _out(_z(confidence) * np.sqrt(pre**2 + post**2))
+
+
+def reliable_change(
+    data: pd.DataFrame,
+    rho1: float,
+    sd: float,
+    targets: str = "target",
+    k_pre: str = "k_pre",
+    value_pre: str = "value_pre",
+    k_post: str = "k_post",
+    value_post: str = "value_post",
+    sd_k: float = 1.0,
+    confidence: float = 0.95,
+    higher_is_better: bool = True,
+) -> pd.DataFrame:
+    """Jacobson & Truax (1991) reliable change index of each target.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per target with the rater counts and mean scores before and
+        after.
+    rho1, sd, sd_k
+        Single-rater reliability and observed between-target SD (see
+        :func:`sem_of_mean`).
+    targets, k_pre, value_pre, k_post, value_post : str
+        Column names.
+    confidence : float
+        ``0.95``: a change is reliable when ``|RCI| > 1.96``.
+    higher_is_better : bool
+        Direction of improvement.
+
+    Returns
+    -------
+    DataFrame
+        ``targets``, ``change`` (post - pre), ``sem_pre``, ``sem_post``,
+        ``s_diff`` (``sqrt(sem_pre**2 + sem_post**2)``), ``rci`` (change /
+        s_diff), ``threshold`` (smallest reliable absolute change) and
+        ``status``: ``"improved"``, ``"deteriorated"``, ``"no reliable
+        change"`` or missing when a score or count is missing.
+
+    Notes
+    -----
+    Each wave has its own SEM from its own rater count, so ``S_diff =
+    sqrt(SEM_pre**2 + SEM_post**2)``; with equal counts this is Jacobson &
+    Truax's ``sqrt(2 SEM**2)``.
+
+    References
+    ----------
+    Jacobson, N. S., & Truax, P. (1991). Clinical significance: a statistical
+    approach to defining meaningful change in psychotherapy research.
+    *Journal of Consulting and Clinical Psychology*, 59(1), 12-19.
+    """
+    missing = [c for c in (targets, k_pre, value_pre, k_post, value_post) if c not in data.columns]
+    if missing:
+        raise KeyError(f"columns not in data: {missing}")
+    z = _z(confidence)
+
+    def col(name: str) -> np.ndarray:
+        return pd.to_numeric(data[name]).to_numpy(dtype=np.float64, na_value=np.nan)
+
+    kp, kq = col(k_pre), col(k_post)
+    if np.any(kp[~np.isnan(kp)] <= 0) or np.any(kq[~np.isnan(kq)] <= 0):
+        raise ValueError("rater counts must be positive")
+    sem_pre = np.full(kp.shape, np.nan)
+    sem_post = np.full(kq.shape, np.nan)
+    ok_p, ok_q = ~np.isnan(kp), ~np.isnan(kq)
+    sem_pre[ok_p] = sem_of_mean(rho1, kp[ok_p], sd, sd_k)
+    sem_post[ok_q] = sem_of_mean(rho1, kq[ok_q], sd, sd_k)
+    change = col(value_post) - col(value_pre)
+    s_diff = np.sqrt(sem_pre**2 + sem_post**2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rci = change / s_diff
+    signed = rci if higher_is_better else -rci
+    status = np.select(
+        [signed > z, signed < -z, np.isfinite(signed)],
+        ["improved", "deteriorated", "no reliable change"],
+        default="",
+    )
+    status_series = pd.Series(status, index=data.index, dtype="str")
+    return pd.DataFrame(
+        {
+            targets: data[targets].to_numpy(),
+            "change": change,
+            "sem_pre": sem_pre,
+            "sem_post": sem_post,
+            "s_diff": s_diff,
+            "rci": rci,
+            "threshold": z * s_diff,
+            "status": status_series.mask(status_series == ""),
+        },
+        index=data.index,
+    )
