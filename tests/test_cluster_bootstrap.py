@@ -177,3 +177,30 @@ def test_cluster_inference_switches_to_bootstrap_below_30_clusters():
     # one observation per cluster = HC1: compare with statsmodels
     hc1 = sm.OLS(y, design.X).fit(cov_type="HC1")
     assert one["std_error"] == pytest.approx(hc1.bse[1], rel=1e-8)
+
+
+@pytest.mark.parametrize("y_kind", ["constant", "exact_fit"])
+def test_zero_standard_error_is_not_estimable_not_a_crash(y_kind):
+    # issue 12: all scores equal gave ZeroDivisionError (se = 0). With no residual
+    # variation there is nothing to test: reference = the definition of the t statistic
+    # (estimate - null) / se, undefined for se = 0; statsmodels gives se = 0 too.
+    n, g = 24, 6
+    cl = np.repeat([f"u{i}" for i in range(g)], n // g)
+    pilot = np.tile([0.0, 1.0], n // 2)
+    X = np.column_stack([np.ones(n), pilot])
+    y = np.full(n, 3.0) if y_kind == "constant" else 2.0 + 0.5 * pilot
+    design = drop_collinear(X, ["const", "pilot"])
+    ref = sm.OLS(y, X).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(cl)[0]})
+    assert ref.bse[1] == pytest.approx(0.0, abs=1e-12)
+    wb = wild_cluster_bootstrap(y, design, cl, "pilot", n_boot=99, seed=1)
+    assert not wb.estimable and "standard error" in wb.not_estimable
+    assert np.isnan(wb.p_value) and np.isnan(wb.ci_low) and np.isnan(wb.ci_high)
+    assert wb.estimate == pytest.approx(0.0 if y_kind == "constant" else 0.5)
+    res = cluster_inference(y, design, cl, "pilot", n_boot=99, seed=1)
+    assert np.isnan(res["p_value"]) and "not estimable" in res["note"]
+
+
+def test_nonzero_standard_error_is_still_estimable():
+    y, design, cl = _data(g=8)
+    wb = wild_cluster_bootstrap(y, design, cl, "pilot", n_boot=199, seed=2)
+    assert wb.estimable and wb.not_estimable == "" and 0 < wb.p_value <= 1

@@ -61,6 +61,13 @@ class WildBootstrap:
     n_boot: int
     n_clusters: int
     weights: str
+    #: Why the test could not be computed ("" when it was): e.g. a standard error of 0.
+    not_estimable: str = ""
+
+    @property
+    def estimable(self) -> bool:
+        """False when there was nothing to test (p-value and interval are NaN)."""
+        return not self.not_estimable
 
     @property
     def method(self) -> str:
@@ -201,16 +208,42 @@ def wild_cluster_bootstrap(
         ``t_stat`` = (estimate - null) / std_error; ``p_value`` is
         ``(1 + #{|t*| >= |t|}) / (1 + B)``, the Monte Carlo p-value that is
         never 0 (Davison & Hinkley 1997, *Bootstrap Methods and their
-        Application*, eq. 4.11).
+        Application*, eq. 4.11).  When the standard error is 0 (no residual
+        variation, e.g. every outcome equal) nothing can be tested:
+        ``t_stat``, ``p_value`` and the interval are NaN and
+        ``not_estimable`` says why.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pilot_eval.stats.cluster_ols import drop_collinear
+    >>> X = np.column_stack([np.ones(8), [0, 1] * 4])
+    >>> wb = wild_cluster_bootstrap(np.full(8, 3.0), drop_collinear(X, ["const", "pilot"]),
+    ...                             np.repeat(["a", "b", "c", "d"], 2), "pilot", n_boot=99)
+    >>> wb.estimable, bool(np.isnan(wb.p_value))
+    (False, True)
     """
     y = np.asarray(y, dtype="float64")
     codes, g = cluster_codes(clusters)
     wcr = _WCR(y, design.X, codes, g, design.index(column), dof_k)
+    # a standard error at rounding-noise level is 0: the residuals are all 0
+    tol = 1e-10 * max(1.0, float(np.max(np.abs(y), initial=0.0)))
+    if not (np.isfinite(wcr.se) and wcr.se > tol):
+        # every residual is 0 (e.g. all outcomes equal): no spread to test against
+        why = (f"not estimable: the cluster-robust standard error of {column} is "
+               f"{_fmt_se(wcr.se)} (the outcome has no variation left once the model is fitted, "
+               "e.g. every value is the same), so there is no test and no interval")
+        return WildBootstrap(wcr.beta, wcr.se, np.nan, np.nan, np.nan, np.nan, n_boot, g, weights,
+                             not_estimable=why)
     V = cluster_weights(g, n_boot, seed, weights)
     p = wcr.p_value(null, V)
     lo, hi = (_invert(wcr, V, alpha, -1), _invert(wcr, V, alpha, +1)) if ci else (np.nan, np.nan)
-    t = (wcr.beta - null) / wcr.se if wcr.se > 0 else np.nan
+    t = (wcr.beta - null) / wcr.se
     return WildBootstrap(wcr.beta, wcr.se, float(t), p, float(lo), float(hi), n_boot, g, weights)
+
+
+def _fmt_se(se: float) -> str:
+    return "0" if se == 0 else ("undefined" if not np.isfinite(se) else f"{se:.3g}")
 
 
 #: Below this many clusters, p-values and intervals come from the wild cluster bootstrap.
@@ -267,5 +300,5 @@ def cluster_inference(
         row = {"estimate": wb.estimate, "std_error": wb.std_error, "ci_low": wb.ci_low,
                "ci_high": wb.ci_high, "p_value": wb.p_value}
         method = wb.method
-        notes.append(few_clusters_note(g, n_boot, weights))
+        notes.append(wb.not_estimable or few_clusters_note(g, n_boot, weights))
     return {**row, "n_clusters": g, "ci_method": method, "note": "; ".join(notes)}
