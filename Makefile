@@ -9,14 +9,18 @@ STAMP  := $(VENV)/.installed-stamp
 DATA   ?= data/sample
 OUT    ?= reports/sample
 
-.PHONY: all install report test test-fast lab sample notebooks-refresh bench clean help
+.PHONY: all install report test test-fast lab sample notebooks-refresh bench bench-decision clean help
 
 help:
 	@echo "make report   write $(OUT)/ from $(DATA)/ (creates .venv on first use)"
-	@echo "make test     run every test CI runs"
+	@echo "make test     run every test CI runs (both cores, under 5 minutes)"
+	@echo "make test-fast  unit and reference tests only, no full report runs (about a minute)"
+	@echo "make report DATA=path/to/cohort OUT=reports/my-pilot P=\"min_group_size=8\"  your own cohort"
 	@echo "make lab      open JupyterLab on notebooks/"
 	@echo "make sample   regenerate data/sample/ with the synthetic generator"
 	@echo "make notebooks-refresh  re-run notebooks and store their checked outputs (nbval)"
+	@echo "make bench    time the report and the statistics (benchmarks/)"
+	@echo "make bench-decision  error rates of the scale / iterate / stop rule on simulated cohorts"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,10 +35,10 @@ report: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider -n 2 --dist loadgroup
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest tests -m "not slow" -p no:cacheprovider
+	$(BIN)/python -m pytest tests -m "not slow" -p no:cacheprovider -n 2
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
@@ -48,6 +52,9 @@ notebooks-refresh: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_benchmarks.py
+
+bench-decision: $(STAMP)
+	$(BIN)/python benchmarks/decision/run.py
 
 clean:
 	rm -rf $(VENV) reports/sample reports/notebook-run .pytest_cache
