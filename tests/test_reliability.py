@@ -26,6 +26,7 @@ import base64
 import json
 import re
 import shutil
+import types
 import warnings
 from pathlib import Path
 
@@ -423,21 +424,34 @@ def test_leader_bands_se_is_sqrt_msw_over_k(name, cohorts, results):
 
 
 @pytest.mark.parametrize("name", ["external", "seed8"])
-def test_leader_reliable_change_jacobson_truax(name, cohorts, results):
-    """threshold = 1.96 sqrt(MSW/k_b + MSW/k_e); improved iff change > threshold (written out here)."""
+def test_leader_reliable_change_same_raters(name, cohorts, results):
+    """Written out here with pandas: the change's error variance for shared raters,
+    P (1/kb + 1/ke - 2 m/(kb ke)) + E (1/kb + 1/ke), E = half the pooled within-leader variance
+    of the raters' own changes, P = pooled within-leader variance (both waves) - E;
+    improved iff change > 1.96 SE (Jacobson & Truax 1991 with the same-rater error)."""
     cohort = cohorts[name]
     rc = reliability.leader_reliable_change(cohort)
     assert list(rc.columns[:7]) == ["leader_id", "arm", "baseline", "endline", "change", "threshold", "status"]
     assert set(rc["leader_id"]) == set(cohort.leaders["leader_id"])
-    msw = _independent_icc1(cohort.ratings, None, "baseline")["msw"]
     r = cohort.ratings[cohort.ratings["rater_type"] != "self"].assign(
         score=lambda d: pd.to_numeric(d["score"]).astype(float))
     rm = r.groupby(["leader_id", "wave", "rater_id"])["score"].mean().dropna().reset_index()
+    rm = rm[rm["wave"].isin(["baseline", "endline"])]
+    dev = rm["score"] - rm.groupby(["leader_id", "wave"])["score"].transform("mean")
+    within = (dev ** 2).sum() / (len(rm) - rm.groupby(["leader_id", "wave"]).ngroups)
+    wide = rm.pivot_table(index=["leader_id", "rater_id"], columns="wave", values="score").dropna()
+    d = (wide["endline"] - wide["baseline"]).rename("d").reset_index()
+    dd = d["d"] - d.groupby("leader_id")["d"].transform("mean")
+    transient = (dd ** 2).sum() / (len(d) - d["leader_id"].nunique()) / 2
+    persistent = within - transient
     per = rm.groupby(["leader_id", "wave"])["score"].agg(["mean", "size"]).unstack("wave")
     per.columns = [f"{stat}_{wave}" for stat, wave in per.columns]
+    per["m"] = d.groupby("leader_id").size()
     both = rc.set_index("leader_id").join(per)
+    kb, ke, m = both["size_baseline"], both["size_endline"], both["m"].fillna(0)
+    var = persistent * (1 / kb + 1 / ke - 2 * m / (kb * ke)) + transient * (1 / kb + 1 / ke)
     z = stats.norm.isf(0.025)
-    thr = z * np.sqrt(msw / both["size_baseline"] + msw / both["size_endline"])
+    thr = z * np.sqrt(var)
     np.testing.assert_allclose(both["threshold"], thr, rtol=1e-9)
     change = both["mean_endline"] - both["mean_baseline"]
     np.testing.assert_allclose(both["change"], change, rtol=1e-12, atol=1e-12)
@@ -445,6 +459,45 @@ def test_leader_reliable_change_jacobson_truax(name, cohorts, results):
     has = change.notna().to_numpy()
     assert (both["status"].to_numpy()[has] == expected[has]).all()
     assert both["status"][~has].isna().all()
+    # the independent-errors threshold of Jacobson & Truax is wider when raters are shared
+    msw = _independent_icc1(cohort.ratings, None, "baseline")["msw"]
+    assert (z * np.sqrt(msw / kb + msw / ke) > thr)[has].mean() > 0.9
+
+
+def _simulated_ratings(rng, n_leaders=200, k=8, persistent=0.18, transient=0.05, keep=0.85, change=0.0):
+    """Planted truth: rating = T_i (+ change at endline) + u_ir (both waves) + e_irw; some raters drop out."""
+    rows = []
+    for i in range(n_leaders):
+        t = rng.normal(3.5, 0.4)
+        u = rng.normal(0, np.sqrt(persistent), k)
+        for w, shift in (("baseline", 0.0), ("endline", change)):
+            present = np.ones(k, bool) if w == "baseline" else rng.random(k) < keep
+            present[:2] = True
+            e = rng.normal(0, np.sqrt(transient), k)
+            for r in np.flatnonzero(present):
+                rows.append((f"L{i:04d}", f"R{i:04d}_{r}", "peer", w, "2026-01-01", "E1", t + shift + u[r] + e[r]))
+    ratings = pd.DataFrame(rows, columns=["leader_id", "rater_id", "rater_type", "wave", "date", "item", "score"])
+    leaders = pd.DataFrame({"leader_id": [f"L{i:04d}" for i in range(n_leaders)], "arm": "comparison"})
+    return types.SimpleNamespace(ratings=ratings, leaders=leaders)
+
+
+def test_reliable_change_flags_unchanged_leaders_at_the_nominal_rate():
+    """Simulation with planted truth (no leader changes; raters keep their view of a leader across
+    waves, as in the 360 design): about 5 % of leaders are flagged (2.5 % each way) at 95 %, where
+    the independent-errors threshold flags far fewer; a planted change of 0.3 is flagged often."""
+    rng = np.random.default_rng(11)
+    flagged, old_flagged = [], []
+    for _ in range(10):
+        sim = _simulated_ratings(rng)
+        rc = reliability.leader_reliable_change(sim)
+        flagged.append(rc["status"].isin(["improved", "deteriorated"]).mean())
+        old = 1.96 * np.sqrt(rc["sem_baseline"] ** 2 + rc["sem_endline"] ** 2)
+        old_flagged.append((rc["change"].abs() > old).mean())
+    rate = float(np.mean(flagged))  # 2,000 leaders: binomial SE about 0.5 %
+    assert 0.035 < rate < 0.065, rate
+    assert np.mean(old_flagged) < 0.02
+    sim = _simulated_ratings(np.random.default_rng(12), change=0.3)
+    assert (reliability.leader_reliable_change(sim)["status"] == "improved").mean() > 0.5
 
 
 def test_supplied_rho1_uses_the_classical_sem(cohorts):
