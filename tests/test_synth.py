@@ -182,6 +182,10 @@ def test_bad_scenario_knobs_raise(tmp_path: Path) -> None:
         generate_cohort(tmp_path / "b", pilot_rate_ratio={"hr_incident": 0.0})
     with pytest.raises(ValueError):
         generate_cohort(tmp_path / "c", pulse_effect=float("nan"))
+    with pytest.raises(ValueError):
+        generate_cohort(tmp_path / "d", promotion_prob={"D": 0.1})
+    with pytest.raises(ValueError):
+        generate_cohort(tmp_path / "e", promotion_prob={"A": 1.5})
     assert not any(tmp_path.iterdir())
 
 
@@ -221,7 +225,8 @@ def test_simulate_cohort_equals_the_loaded_files(tmp_path: Path, file_format: st
 
 
 def test_harm_knob_plants_more_hr_incidents_and_leaves_the_360(tmp_path: Path) -> None:
-    """``pulse_effect=0`` and ``pilot_rate_ratio={"hr_incident": 2}``: the ratings are
+    """``pulse_effect=0``, ``pilot_rate_ratio={"hr_incident": 2}`` and equal promotion
+    probabilities: the ratings are
     the default run's (the knobs draw no numbers before the rosters), the pilot's
     follow-up vs pre HR-incident rate relative to the comparison's is about 2
     (log ratio SE ~0.15 at 500 + 500 leaders, as in the hazard test below),
@@ -229,7 +234,8 @@ def test_harm_knob_plants_more_hr_incidents_and_leaves_the_360(tmp_path: Path) -
     base, harm = tmp_path / "base", tmp_path / "harm"
     generate_cohort(base, n_pilot=500, n_comparison=500, seed=13, effect=0.3)
     truth = generate_cohort(harm, n_pilot=500, n_comparison=500, seed=13, effect=0.3,
-                            pulse_effect=0.0, pilot_rate_ratio={"hr_incident": 2.0})
+                            pulse_effect=0.0, pilot_rate_ratio={"hr_incident": 2.0},
+                            promotion_prob={g: 0.09 for g in ("A", "B", "C", "missing")})
     assert (base / "ratings.csv").read_bytes() == (harm / "ratings.csv").read_bytes()
     assert (base / "leaders.csv").read_bytes() == (harm / "leaders.csv").read_bytes()
     assert truth["arguments"]["pulse_effect"] == 0.0
@@ -237,6 +243,10 @@ def test_harm_knob_plants_more_hr_incidents_and_leaves_the_360(tmp_path: Path) -
     assert truth["effects"]["hr_incidents_rate_ratio_at_plateau"] == pytest.approx(2.0)
     assert truth["effects"]["voluntary_attrition_rate_ratio_at_plateau"] == pytest.approx(1.0)
     assert truth["effects"]["empathy_360"]["endline"] == pytest.approx(0.3)
+    assert truth["planted_adverse_impact_ratio"] == 1.0 and truth["promotion_rates"]["C"] == 0.09
+    employees = _read(harm, "employees")
+    promoted = employees.assign(p=employees.promoted_date.notna()).groupby("group").p.mean()
+    assert promoted.min() / promoted.max() > 0.8  # ~8,000 members: SE of each rate ~0.005
     observed = _follow_up_vs_pre_log_ratio(harm)
     assert observed["hr_incident"] == pytest.approx(np.log(2.0), abs=0.5)
     assert observed["voluntary"] == pytest.approx(0.0, abs=0.5)

@@ -41,6 +41,7 @@ def generate_cohort(
     *,
     pulse_effect: float | None = None,
     pilot_rate_ratio: Mapping[str, float] | None = None,
+    promotion_prob: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
     """Write a synthetic pilot cohort with planted ground truth.
 
@@ -79,6 +80,10 @@ def generate_cohort(
         ``pilot_start`` on, on top of the pulse link (e.g.
         ``{"hr_incident": 2.0}`` plants harm: twice the HR incidents while the
         360 improves).  Default ``None``: no extra change.
+    promotion_prob
+        Scenario knob: promotion probabilities by employee group (``"A"``,
+        ``"B"``, ``"C"``, ``"missing"``) replacing the planted ones (which give
+        an adverse impact ratio of 0.6), e.g. all ``0.09`` for no adverse impact.
 
     Returns
     -------
@@ -111,7 +116,7 @@ def generate_cohort(
     pilot_start = _as_date(pilot_start)
     if file_format not in ("csv", "parquet"):
         raise ValueError(f"file_format must be 'csv' or 'parquet', got {file_format!r}")
-    args = _checked(n_pilot, n_comparison, seed, effect, pulse_effect, pilot_rate_ratio)
+    args = _checked(n_pilot, n_comparison, seed, effect, pulse_effect, pilot_rate_ratio, promotion_prob)
     out = Path(out_dir).absolute()
     _prepare_out_dir(out)
     cfg, tables, truth = _build(*args, file_format, pilot_start)
@@ -140,6 +145,7 @@ def simulate_cohort(
     *,
     pulse_effect: float | None = None,
     pilot_rate_ratio: Mapping[str, float] | None = None,
+    promotion_prob: Mapping[str, float] | None = None,
 ) -> tuple[Cohort, dict[str, Any]]:
     """The cohort :func:`generate_cohort` would write, in memory, without files.
 
@@ -152,7 +158,7 @@ def simulate_cohort(
 
     Parameters
     ----------
-    n_pilot, n_comparison, seed, effect, pilot_start, pulse_effect, pilot_rate_ratio
+    n_pilot, n_comparison, seed, effect, pilot_start, pulse_effect, pilot_rate_ratio, promotion_prob
         As for :func:`generate_cohort`.
 
     Returns
@@ -168,7 +174,7 @@ def simulate_cohort(
     (16, 'memory')
     """
     pilot_start = _as_date(pilot_start)
-    args = _checked(n_pilot, n_comparison, seed, effect, pulse_effect, pilot_rate_ratio)
+    args = _checked(n_pilot, n_comparison, seed, effect, pulse_effect, pilot_rate_ratio, promotion_prob)
     cfg, tables, truth = _build(*args, "memory", pilot_start)
     typed = {name: _to_typed(tables[name], pilot_start) for name in CONTRACT_ORDER if name in tables}
     return Cohort(Path(f"<simulated cohort, seed {args[2]}>"), cfg, typed, {}), truth
@@ -183,7 +189,8 @@ def _as_date(pilot_start: Any) -> dt.date:
 
 
 def _checked(n_pilot: int, n_comparison: int, seed: int, effect: float, pulse_effect: float | None,
-             pilot_rate_ratio: Mapping[str, float] | None) -> tuple[Any, ...]:
+             pilot_rate_ratio: Mapping[str, float] | None,
+             promotion_prob: Mapping[str, float] | None = None) -> tuple[Any, ...]:
     """The arguments, checked and normalised (ValueError otherwise)."""
     if int(n_pilot) != n_pilot or n_pilot < 1:
         raise ValueError(f"n_pilot must be a positive integer, got {n_pilot!r}")
@@ -199,12 +206,18 @@ def _checked(n_pilot: int, n_comparison: int, seed: int, effect: float, pulse_ef
             raise ValueError(f"pilot_rate_ratio keys must be among {RATE_RATIO_KEYS}, got {key!r}")
         if not (np.isfinite(value) and value > 0):
             raise ValueError(f"pilot_rate_ratio[{key!r}] must be a positive number, got {value!r}")
+    promotion = {k: float(v) for k, v in (promotion_prob or {}).items()}
+    for key, value in promotion.items():
+        if key not in PROMOTION_PROB:
+            raise ValueError(f"promotion_prob keys must be among {tuple(PROMOTION_PROB)}, got {key!r}")
+        if not (np.isfinite(value) and 0 <= value <= 1):
+            raise ValueError(f"promotion_prob[{key!r}] must be a probability, got {value!r}")
     return (int(n_pilot), int(n_comparison), int(seed), float(effect),
-            None if pulse_effect is None else float(pulse_effect), rate_ratio)
+            None if pulse_effect is None else float(pulse_effect), rate_ratio, promotion)
 
 
 def _build(n_pilot: int, n_comparison: int, seed: int, effect: float, pulse_effect: float | None,
-           rate_ratio: dict[str, float], file_format: str,
+           rate_ratio: dict[str, float], promotion: dict[str, float], file_format: str,
            pilot_start: dt.date) -> tuple[CohortConfig, dict[str, dict[str, _Col]], dict[str, Any]]:
     """Simulate every table (one ``default_rng(seed)``) and the truth."""
     cfg = CohortConfig(
@@ -225,6 +238,8 @@ def _build(n_pilot: int, n_comparison: int, seed: int, effect: float, pulse_effe
         knobs["pulse_effect"] = _r(float(pulse_effect))
     if rate_ratio:
         knobs["pilot_rate_ratio"] = {k: _r(rate_ratio[k]) for k in sorted(rate_ratio)}
+    if promotion:
+        knobs["promotion_prob"] = {k: _r(promotion[k]) for k in sorted(promotion)}
     pulse_effect = PULSE_EFFECT_PER_EFFECT * effect if pulse_effect is None else float(pulse_effect)
     rng = np.random.default_rng(seed)
 
@@ -232,7 +247,7 @@ def _build(n_pilot: int, n_comparison: int, seed: int, effect: float, pulse_effe
     ratings, r_info = _simulate_ratings(rng, lead, effect, scale)
     observations, o_info = _simulate_observations(rng, lead, effect, scale)
     roster = _simulate_roster(rng, lead, pulse_effect, cfg, rate_ratio)
-    employees, emp_code, e_info = _employees_table(rng, lead, roster, cfg)
+    employees, emp_code, e_info = _employees_table(rng, lead, roster, cfg, promotion)
     pulse = _simulate_pulse(rng, lead, roster, emp_code, pulse_effect, scale)
     incidents = _simulate_incidents(rng, lead, roster, pulse_effect, cfg, rate_ratio)
     sessions, s_info = _simulate_sessions(rng, lead, cfg)
@@ -258,6 +273,7 @@ def _truth(cfg: CohortConfig, lead: _Leaders, effect: float, pulse_effect: float
            knobs: dict[str, Any] | None = None) -> dict[str, Any]:
     knobs = knobs or {}
     rr = knobs.get("pilot_rate_ratio", {})
+    promotion_rates = {**PROMOTION_PROB, **knobs.get("promotion_prob", {})}
     chance = next(b.code for b in BEHAVIOURS if b.chance)
     pulse_days = MONTH_DAYS * np.asarray(PULSE_MONTHS) + PULSE_DAY_IN_MONTH
     pulse_by_month = {str(m): _r(pulse_effect * _ramp(d)) for m, d in zip(PULSE_MONTHS, pulse_days)}
@@ -398,10 +414,10 @@ def _truth(cfg: CohortConfig, lead: _Leaders, effect: float, pulse_effect: float
             "role_offset": dict(PULSE_STYLE_ROLE_OFFSET), "culture_offset": dict(PULSE_STYLE_CULTURE_OFFSET),
             "trend_sd": PULSE_TREND_SD, "survey_day_in_month": PULSE_DAY_IN_MONTH,
         },
-        "promotion_rates": dict(PROMOTION_PROB),
+        "promotion_rates": dict(promotion_rates),
         "group_shares": dict(GROUP_SHARE),
-        "planted_adverse_impact_ratio": _r(min(PROMOTION_PROB[g] for g in GROUPS)
-                                           / max(PROMOTION_PROB[g] for g in GROUPS)),
+        "planted_adverse_impact_ratio": _r(min(promotion_rates[g] for g in GROUPS)
+                                           / max(promotion_rates[g] for g in GROUPS)),
         "training_log": {
             "practice_weeks": PRACTICE_WEEKS,
             "practice_start_mean_sd": list(PRACTICE_START),

@@ -89,13 +89,14 @@ def _simulate_roster(rng: np.random.Generator, lead: _Leaders, pulse_effect: flo
 
 
 def _employees_table(rng: np.random.Generator, lead: _Leaders, roster: _Roster,
-                     cfg: CohortConfig) -> tuple[dict[str, _Col], np.ndarray, dict[str, Any]]:
+                     cfg: CohortConfig, promotion_prob: dict[str, float] | None = None) -> tuple[dict[str, _Col], np.ndarray, dict[str, Any]]:
     n_emp = len(roster.leader)
     horizon = cfg.pilot_days + cfg.follow_up_days
     group_keys = (*GROUPS, "missing")
     cum = np.cumsum([GROUP_SHARE[g] for g in group_keys])
     group = np.minimum(np.searchsorted(cum / cum[-1], rng.random(n_emp), side="right"), len(group_keys) - 1)
-    promo_p = np.array([PROMOTION_PROB[g] for g in group_keys])[group]
+    rates = {**PROMOTION_PROB, **(promotion_prob or {})}
+    promo_p = np.array([rates[g] for g in group_keys])[group]
     lo = np.maximum(roster.start, -cfg.pilot_days).astype(np.float64)
     hi = np.where(np.isnan(roster.end), horizon, roster.end)
     promoted = (rng.random(n_emp) < promo_p) & (hi > lo)
