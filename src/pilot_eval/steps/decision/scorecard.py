@@ -2,32 +2,28 @@
 
 Three panels, as in the seed article's dashboard:
 
-* **People Health** - 360 empathy score change (vs its target), team pulse;
-* **Behaviour Change** - % of pilot leaders *reliably* improved (vs its
-  target), observed behaviour index;
-* **Risk** - HR incidents (vs its target), escalations, voluntary attrition,
-  promotion equity (adverse impact ratio).
+* **People Health** - 360 empathy score change in % of the scale's maximum
+  possible change (POMP), team pulse change;
+* **Behaviour Change** - share of leaders *reliably* improved, pilot minus
+  comparison (with the pilot share beside it), observed behaviour index;
+* **Risk** - HR incidents, escalations, voluntary attrition (% change of the
+  rate), promotion equity (adverse impact ratio in pilot teams).
 
-Every indicator carries value, target, a confidence band, a status decided
-from the band against the target, a confidence score, its kind (leading or
-lagging), its cadence (monthly or quarterly) and its n.
+**One estimate per quantity.**  Every effect indicator is an ``effects.csv``
+row of step 3, named in ``source_outcome``, ``source_model`` and
+``source_period``: the ANCOVA (role, culture, starting value and imbalanced
+baseline measures controlled; org-unit cluster-robust errors, wild cluster
+bootstrap with fewer than 30 org units) for the 360 score, pulse and
+behaviours; the adjusted count model (:mod:`pilot_eval.steps.effects.count`)
+for the risk outcomes.  Without a usable comparison group the 360 score,
+pulse and behaviours fall back to the pilot leaders' own change (``prepost``,
+labelled not causal) and the risk outcomes have no data.  The two indicators
+that are not effects say their source in ``note``: reliable change (step 2,
+:func:`pilot_eval.steps.reliability.change.leader_reliable_change`) and
+promotion equity.
 
-Sources: effect estimates come from the controls step (``results/effects.csv``:
-the role/culture-adjusted ANCOVA when the cohort has a comparison group, the
-within-leader pre/post change otherwise); reliable change from the
-reliability step's definition (:func:`pilot_eval.steps.reliability.analysis.leader_reliable_change`);
-event rates from :func:`pilot_eval.measures.scores.outcome_rates`.
-
-Status rule (documented in the report)
---------------------------------------
-With ``d = +1`` when higher is better and ``-1`` when lower is better, and
-the band ``[lo, hi]`` oriented so that ``worst``/``best`` are its bad/good ends:
-
-* **on track** - the point estimate meets the target and the band's worst end
-  is on the good side of "no change" (the improvement is real);
-  for level indicators (adverse impact ratio) the worst end meets the target;
-* **off track** - even the band's best end misses the target;
-* **at risk** - anything in between (the data cannot tell yet).
+**Status** from the probability that the target is met
+(:mod:`pilot_eval.steps.decision.indicators`).
 
 References
 ----------
@@ -35,16 +31,15 @@ Jacobson, N. S., & Truax, P. (1991). Clinical significance: a statistical
 approach to defining meaningful change in psychotherapy research. *Journal of
 Consulting and Clinical Psychology*, 59(1), 12-19.
 
+Newcombe, R. G. (1998). Interval estimation for the difference between
+independent proportions. *Statistics in Medicine*, 17(8), 873-890.
+
 Uniform Guidelines on Employee Selection Procedures, 29 CFR 1607.4(D)
 (four-fifths rule).
-
-Wilson, E. B. (1927). Probable inference, the law of succession, and
-statistical inference. *JASA*, 22(158), 209-212.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -52,63 +47,45 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from pilot_eval.measures import scores as measures
-from pilot_eval.measures.behaviour_exclusions import behaviour_alphas
-from pilot_eval.stats.icc import icc_oneway_unbalanced
-from pilot_eval.steps import completeness as comp
-from pilot_eval.steps.completeness import team_roster_by_month
 from pilot_eval.data.cohort import Cohort
 from pilot_eval.data.config import CohortConfig
 from pilot_eval.data.windows import month_of, pilot_months, pre_months
+from pilot_eval.errors import MissingResultError
+from pilot_eval.measures import scores as measures
+from pilot_eval.measures.behaviour_exclusions import behaviour_alphas
+from pilot_eval.stats.icc import icc_oneway_unbalanced
+from pilot_eval.stats.proportions import newcombe_difference
+from pilot_eval.steps import completeness as comp
+from pilot_eval.steps.decision.indicators import (
+    INDICATORS, PANELS, SPECS, probability_target_met, status_from_probability, pomp,
+)
+
+__all__ = ["SCORECARD_COLUMNS", "PANELS", "SPECS", "load_results", "build_scorecard", "confidence_components",
+           "summary_text", "data_notes", "select_effect", "fairness"]
 
 SCORECARD_COLUMNS = ("panel", "indicator", "kind", "cadence", "period", "value", "target",
                      "status", "ci_low", "ci_high", "confidence")
-PANELS = ("People Health", "Behaviour Change", "Risk")
-ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA = "on track", "at risk", "off track", "no data"
-
-
-@dataclasses.dataclass(frozen=True)
-class IndicatorSpec:
-    """Static description of one scorecard indicator."""
-
-    key: str
-    panel: str
-    label: str
-    kind: str  # leading | lagging
-    cadence: str  # monthly | quarterly
-    unit: str  # "%", "points", "ratio"
-    direction: int  # +1 higher is better, -1 lower is better
-    target_key: str | None  # cohort.toml [targets] key, or None for a built-in target
-    default_target: float
-    level: bool = False  # a level (compare to target), not a change (compare to 0 too)
-
-
-INDICATORS: tuple[IndicatorSpec, ...] = (
-    IndicatorSpec("empathy_360_change_pct", "People Health", "360 empathy score change",
-                  "lagging", "quarterly", "%", +1, "empathy_360_change_pct", 10.0),
-    IndicatorSpec("pulse_change", "People Health", "Team pulse change",
-                  "leading", "monthly", "points", +1, None, 0.0),
-    IndicatorSpec("leaders_improved_pct", "Behaviour Change", "Pilot leaders reliably improved",
-                  "lagging", "quarterly", "%", +1, "leaders_improved_pct", 60.0, level=True),
-    IndicatorSpec("behaviour_index_change", "Behaviour Change", "Observed empathy behaviours (index change)",
-                  "leading", "monthly", "points", +1, None, 0.0),
-    IndicatorSpec("hr_incidents_change_pct", "Risk", "HR incidents per 100 team members",
-                  "lagging", "quarterly", "%", -1, "hr_incidents_change_pct", -30.0),
-    IndicatorSpec("escalations_change_pct", "Risk", "Escalations per 100 team members",
-                  "lagging", "monthly", "%", -1, None, 0.0),
-    IndicatorSpec("voluntary_attrition_change_pct", "Risk", "Voluntary attrition per 100 team members",
-                  "lagging", "quarterly", "%", -1, None, 0.0),
-    IndicatorSpec("promotion_air", "Risk", "Promotion equity (adverse impact ratio, pilot teams)",
-                  "lagging", "quarterly", "ratio", +1, None, 0.8, level=True),
-)
-SPECS = {s.key: s for s in INDICATORS}
+#: Columns after the contract's: where the number comes from, and how sure it is.
+EXTRA_COLUMNS = ("source_outcome", "source_model", "source_period", "probability", "note", "label", "unit",
+                 "direction", "n", "method", "step", "p_worse", "pilot_share", "comparison_share",
+                 "fairness_flag", "confidence_label", "completeness", "rater_adequacy", "reliability")
+#: Which step writes each result file the scorecard reads.
+RESULT_STEPS = {"effects": "03_controls", "reliability": "02_reliability"}
+#: Fisher exact p-value under which an adverse impact ratio below 0.8 is a fairness flag.
+FAIRNESS_P = 0.05
 
 
 # --------------------------------------------------------------------------
 # reading the earlier steps' results
 # --------------------------------------------------------------------------
-def load_results(out_dir: str | Path) -> dict[str, pd.DataFrame]:
-    """The earlier steps' ``results/*.csv`` in ``out_dir`` (missing files absent)."""
+def load_results(out_dir: str | Path, required: Iterable[str] = ("effects", "reliability")) -> dict[str, pd.DataFrame]:
+    """The earlier steps' ``results/*.csv`` in ``out_dir``.
+
+    Raises
+    ------
+    MissingResultError
+        When a ``required`` file is missing, naming the notebook that writes it.
+    """
     folder = Path(out_dir) / "results"
     out = {}
     for name in ("completeness", "baseline_balance", "reliability", "min_raters", "effects",
@@ -116,38 +93,46 @@ def load_results(out_dir: str | Path) -> dict[str, pd.DataFrame]:
         path = folder / f"{name}.csv"
         if path.is_file():
             out[name] = pd.read_csv(path)
+    missing = [n for n in required if n not in out]
+    if missing:
+        steps = ", ".join(f"notebook {RESULT_STEPS.get(n, n)} (writes results/{n}.csv)" for n in missing)
+        raise MissingResultError(
+            f"the scorecard needs the earlier steps' results in {folder}: run {steps} first "
+            "(pilot-eval report runs every step in order)")
     return out
 
 
-def _effect_row(effects: pd.DataFrame | None, outcome: str, models: Iterable[str]) -> pd.Series | None:
+def reliability_icc1k(reliability: pd.DataFrame | None) -> float | None:
+    """ICC(1,k) of all non-self 360 raters from ``results/reliability.csv`` (first wave estimated)."""
+    if reliability is None:
+        return None
+    sel = reliability[(reliability["measure"] == "empathy_360:all_others") & (reliability["method"] == "ICC1k")
+                      & reliability["estimate"].notna()]
+    return float(sel["estimate"].iloc[0]) if len(sel) else None
+
+
+def select_effect(effects: pd.DataFrame | None, outcome: str, model: str) -> pd.Series | None:
+    """The ``effects.csv`` row of ``outcome`` and ``model`` with an estimate, or None."""
     if effects is None or effects.empty:
         return None
-    for model in models:
-        rows = effects[(effects["outcome"] == outcome) & (effects["model"] == model)
-                       & effects["estimate"].notna()]
-        if len(rows):
-            return rows.iloc[0]
-    return None
+    rows = effects[(effects["outcome"] == outcome) & (effects["model"] == model)]
+    rows = rows[pd.to_numeric(rows["estimate"], errors="coerce").notna()]
+    return rows.iloc[0] if len(rows) else None
 
 
-# --------------------------------------------------------------------------
-# status and confidence
-# --------------------------------------------------------------------------
-def indicator_status(value: float, ci_low: float, ci_high: float, target: float,
-                     direction: int, level: bool = False) -> str:
-    """On track / at risk / off track from the band against the target (module docstring)."""
-    if not np.all(np.isfinite([value, ci_low, ci_high, target])):
-        return NO_DATA
-    worst = min(direction * ci_low, direction * ci_high)
-    best = max(direction * ci_low, direction * ci_high)
-    v, t = direction * value, direction * target
-    if best < t:
-        return OFF_TRACK
-    if level:
-        return ON_TRACK if worst >= t else AT_RISK
-    if v >= t and worst > 0:
-        return ON_TRACK
-    return AT_RISK
+def usable_comparison(cohort: Cohort) -> tuple[bool, str]:
+    """Whether both arms have at least ``min_group_size`` leaders, and why not."""
+    n = cohort.leaders["arm"].value_counts()
+    mgs = cohort.config.min_group_size
+    n_p, n_c = int(n.get("pilot", 0)), int(n.get("comparison", 0))
+    if n_p < mgs:
+        return False, (f"the pilot group has fewer than {mgs} leaders, the smallest group this report shows")
+    if n_c == 0:
+        return False, "there is no comparison group, so no change can be attributed to the training"
+    if n_c < mgs:
+        return False, (f"the comparison group has fewer than {mgs} leaders, the smallest group this report "
+                       "shows, so it cannot be used")
+    return True, ""
 
 
 def confidence_label(score: float) -> str:
@@ -160,7 +145,7 @@ def _clip01(x: float) -> float:
     return float(np.clip(x, 0.0, 1.0)) if np.isfinite(x) else np.nan
 
 
-def confidence_components(cohort: Cohort, results: dict[str, pd.DataFrame],
+def confidence_components(cohort: Cohort, icc1k: float | None = None,
                           excluded: Iterable[str] = ()) -> pd.DataFrame:
     """Completeness, rater adequacy and reliability (each 0-1) behind each indicator.
 
@@ -191,12 +176,7 @@ def confidence_components(cohort: Cohort, results: dict[str, pd.DataFrame],
               & per["rater_type"].isin(["peer", "direct_report"])]
     ok = per.groupby("leader_id")["n_raters"].min() >= cfg.min_raters_per_category
     a360 = float(ok.mean()) if len(ok) else np.nan
-    r360 = np.nan
-    rel = results.get("reliability")
-    if rel is not None:
-        sel = rel[(rel["measure"] == "empathy_360:all_others") & (rel["method"] == "ICC1k") & rel["estimate"].notna()]
-        if len(sel):
-            r360 = float(sel["estimate"].iloc[0])
+    r360 = np.nan if icc1k is None else float(icc1k)
     rows.append({"source": "empathy_360", "completeness": _clip01(c360), "rater_adequacy": _clip01(a360),
                  "reliability": _clip01(r360)})
 
@@ -253,54 +233,6 @@ SOURCE_OF = {
 }
 
 
-# --------------------------------------------------------------------------
-# the indicators
-# --------------------------------------------------------------------------
-def _wilson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    if n == 0:
-        return np.nan, np.nan
-    z = stats.norm.ppf(0.5 + confidence / 2)
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
-
-
-def _pooled_rate_change(rates: pd.DataFrame, count: str, pilot_ids: set, comp_ids: set,
-                        post: str, confidence: float = 0.95) -> dict[str, Any]:
-    """% change of the pooled event rate, pre -> ``post`` window, pilot vs comparison.
-
-    With a comparison group: the ratio of rate ratios (pilot post/pre divided
-    by comparison post/pre), which nets out a trend both arms share; without:
-    the pilot's own rate ratio.  Wald interval on the log scale with
-    ``var = sum(1/count)`` (Poisson counts; 0.5 added to empty cells).
-    """
-    z = stats.norm.ppf(0.5 + confidence / 2)
-    r = rates.assign(person_90d=rates["avg_headcount"] * rates["window_days"] / 90.0)
-
-    def cell(ids: set, window: str) -> tuple[float, float]:
-        sub = r[r["leader_id"].isin(ids) & (r["window"] == window)]
-        return float(sub[count].fillna(0).sum()), float(sub["person_90d"].sum())
-
-    a1, t1 = cell(pilot_ids, post)
-    a0, t0 = cell(pilot_ids, "pre")
-    if t1 <= 0 or t0 <= 0:
-        return {"value": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": len(pilot_ids), "method": "no exposure"}
-    cells = [a1, a0]
-    log_rr = np.log(max(a1, 0.5) / t1) - np.log(max(a0, 0.5) / t0)
-    method = "pilot rate ratio, post vs pre (not causal)"
-    if comp_ids:
-        b1, s1 = cell(comp_ids, post)
-        b0, s0 = cell(comp_ids, "pre")
-        if s1 > 0 and s0 > 0:
-            log_rr -= np.log(max(b1, 0.5) / s1) - np.log(max(b0, 0.5) / s0)
-            cells += [b1, b0]
-            method = "ratio of rate ratios, pilot vs comparison (difference-in-differences)"
-    se = np.sqrt(sum(1.0 / max(c, 0.5) for c in cells))
-    to_pct = lambda x: 100.0 * (np.exp(x) - 1.0)  # noqa: E731
-    return {"value": to_pct(log_rr), "ci_low": to_pct(log_rr - z * se), "ci_high": to_pct(log_rr + z * se),
-            "n": len(pilot_ids) + len(comp_ids), "method": method, "events": int(sum(cells))}
-
 
 def _air_with_ci(employees: pd.DataFrame, leaders: pd.DataFrame, config: CohortConfig,
                  confidence: float = 0.95) -> dict[str, Any]:
@@ -320,16 +252,53 @@ def _air_with_ci(employees: pd.DataFrame, leaders: pd.DataFrame, config: CohortC
     z = stats.norm.ppf(0.5 + confidence / 2)
     log_r = np.log((x1a / n1) / (x2a / n2))
     p = stats.fisher_exact([[x1, n1 - x1], [x2, n2 - x2]])[1]
-    return {"value": ratio, "ci_low": float(np.exp(log_r - z * se)), "ci_high": float(min(np.exp(log_r + z * se), 1.0)),
-            "n": int(n1 + n2), "method": f"lowest / highest group promotion rate; Fisher exact p = {p:.3f}",
-            "small_numbers": bool(min(x1, x2) < 5)}
+    return {"value": ratio, "ci_low": float(np.exp(log_r - z * se)), "ci_high": float(np.exp(log_r + z * se)),
+            "n": int(n1 + n2), "method": f"lowest / highest group promotion rate; Katz log interval; Fisher exact p = {p:.3f}",
+            "p_value": float(p), "small_numbers": bool(min(x1, x2) < 5)}
+
+
+
+
+def fairness(air: dict[str, Any]) -> bool:
+    """Fairness flag: adverse impact ratio below 0.8 with enough data to tell (Fisher p < 0.05)."""
+    v, p = air.get("value", np.nan), air.get("p_value", np.nan)
+    return bool(np.isfinite(v) and v < measures.FOUR_FIFTHS and np.isfinite(p) and p < FAIRNESS_P)
+
+
+_NOTE = {
+    "ancova": "Compared with the comparison group, allowing for role, culture and the starting level "
+              "(errors grouped by org unit)",
+    "prepost": "Change of the pilot leaders themselves: without a comparison group this is not an effect "
+               "of the training",
+    "count": "Compared with the comparison group in a model of event counts per team member, allowing for "
+             "role, culture and the rate before the pilot (errors grouped by org unit)",
+}
+
+
+def _no_data(reason: str) -> dict[str, Any]:
+    return {"value": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": 0, "note": reason, "method": ""}
+
+
+def _from_effect(row: pd.Series | None, reason: str, transform=None) -> dict[str, Any]:
+    if row is None:
+        return _no_data(reason)
+    f = transform or (lambda x: x)
+    est = float(row["estimate"])
+    v = {"value": f(est), "ci_low": f(float(row["ci_low"])), "ci_high": f(float(row["ci_high"])),
+         "n": int(row["n"]) if pd.notna(row["n"]) else 0, "note": _NOTE.get(str(row["model"]), ""),
+         "method": str(row.get("ci_method", "")), "source_outcome": str(row["outcome"]),
+         "source_model": str(row["model"]), "source_period": str(row.get("period", ""))}
+    p = float(row["p_value"]) if pd.notna(row.get("p_value")) else np.nan
+    if np.isfinite(p):  # one-sided p of an increase (the interval's distribution is symmetric)
+        v["p_worse"] = p / 2 if est > 0 else 1 - p / 2
+    return v
 
 
 def build_scorecard(
     cohort: Cohort,
-    results: dict[str, pd.DataFrame],
+    effects: pd.DataFrame | None,
     reliable_change: pd.DataFrame | None = None,
-    excluded: Iterable[str] = (),
+    confidence: pd.DataFrame | None = None,
     confidence_level: float = 0.95,
 ) -> pd.DataFrame:
     """The scorecard table (``results/scorecard.csv``), one row per indicator.
@@ -338,309 +307,138 @@ def build_scorecard(
     ----------
     cohort
         The loaded cohort (targets from its config, overrides applied).
-    results
-        The earlier steps' results (:func:`load_results`); ``effects`` is used
-        for the empathy, pulse and behaviour indicators.
+    effects
+        The rows of ``results/effects.csv`` (step 3), or the same rows from
+        :func:`pilot_eval.steps.decision.evaluate.decision_effects`.
     reliable_change
-        :func:`pilot_eval.steps.reliability.analysis.leader_reliable_change` of the cohort.
-    excluded
-        Behaviours left out of behaviour_index (for the confidence score).
+        :func:`pilot_eval.steps.reliability.change.leader_reliable_change` of the cohort.
+    confidence
+        :func:`confidence_components` (None: confidence columns left empty).
 
     Returns
     -------
-    DataFrame with :data:`SCORECARD_COLUMNS` plus ``label, unit, direction,
-    n, method, confidence_label, completeness, rater_adequacy, reliability``.
+    DataFrame with :data:`SCORECARD_COLUMNS` then :data:`EXTRA_COLUMNS`.
     """
     cfg = cohort.config
-    leaders = cohort.leaders
-    pilot_ids = set(leaders.loc[leaders["arm"] == "pilot", "leader_id"])
-    comp_ids = set(leaders.loc[leaders["arm"] == "comparison", "leader_id"])
-    effects = results.get("effects")
-    causal = bool(comp_ids)
-    models = ("ancova", "did", "prepost") if causal else ("prepost",)
+    ok, why = usable_comparison(cohort)
+    n_arm = cohort.leaders["arm"].value_counts()
+    small_pilot = int(n_arm.get("pilot", 0)) < cfg.min_group_size
+    model = "ancova" if ok else "prepost"
     values: dict[str, dict[str, Any]] = {}
+    span = float(cfg.scale_max - cfg.scale_min)
+    no_pilot = f"no numbers: {why}"
+    for key, outcome, f in (("empathy_360_change_pct", "empathy_360", lambda x: pomp(x, cfg.scale_min, cfg.scale_max)),
+                            ("pulse_change", "pulse", None), ("behaviour_index_change", "behaviour_index", None)):
+        if small_pilot:
+            values[key] = _no_data(no_pilot)
+            continue
+        reason = ("not estimated in step 3 (see its page for why)" if outcome != "behaviour_index"
+                  or cohort.observations is not None else "no observations table in this cohort")
+        values[key] = _from_effect(select_effect(effects, outcome, model), reason, f)
+        if not ok and values[key].get("source_model"):
+            values[key]["note"] += f" ({why})"
+    if np.isfinite(span) and span > 0 and "source_model" in values["empathy_360_change_pct"]:
+        values["empathy_360_change_pct"]["note"] += (
+            f"; shown as percent of the maximum possible change: 100 x change / ({cfg.scale_max:g} - "
+            f"{cfg.scale_min:g} scale points)")
+    for key in ("hr_incidents_change_pct", "escalations_change_pct", "voluntary_attrition_change_pct"):
+        outcome = SPECS[key].outcome
+        if not ok:
+            values[key] = _no_data(f"no estimate: {why}")
+        elif outcome in ("hr_incidents", "escalations") and cohort.incidents is None:
+            values[key] = _no_data("no incidents table in this cohort")
+        else:
+            values[key] = _from_effect(select_effect(effects, outcome, "count"),
+                                       "the count model could not be estimated (see step 3 for why)")
+    values["leaders_improved_pct"] = _excess_share(reliable_change, ok, why, confidence_level)
+    if small_pilot:
+        values["promotion_air"] = _no_data(no_pilot)
+    else:
+        air = _air_with_ci(cohort.employees, cohort.leaders, cfg, confidence_level)
+        air["note"] = ("Lowest promotion rate of a group divided by the highest, in pilot teams "
+                       "(groups under the minimum size left out); below 0.8 is evidence of adverse impact "
+                       "(four-fifths rule)")
+        air["fairness_flag"] = fairness(air)
+        values["promotion_air"] = air
 
-    # People Health: 360 empathy change in % of the pilot's baseline mean
-    emp = measures.empathy_360(cohort.ratings)
-    base_mean = emp[(emp["wave"] == "baseline") & emp["leader_id"].isin(pilot_ids)]["empathy_360"].mean()
-    row = _effect_row(effects, "empathy_360", models)
-    if row is not None and np.isfinite(base_mean) and base_mean > 0:
-        values["empathy_360_change_pct"] = {
-            "value": 100 * row["estimate"] / base_mean, "ci_low": 100 * row["ci_low"] / base_mean,
-            "ci_high": 100 * row["ci_high"] / base_mean, "n": row["n"],
-            "method": f"{row['model']} effect / pilot baseline mean" + ("" if causal else " (not causal)")}
-    row = _effect_row(effects, "pulse", ("did", "ancova", "prepost") if causal else ("prepost",))
-    if row is not None:
-        values["pulse_change"] = {"value": row["estimate"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
-                                  "n": row["n"], "method": f"{row['model']} effect, scale points"}
-    # Behaviour Change
-    if reliable_change is not None and len(reliable_change):
-        rc = reliable_change[reliable_change["leader_id"].isin(pilot_ids) & reliable_change["status"].notna()]
-        k, n = int((rc["status"] == "improved").sum()), len(rc)
-        lo, hi = _wilson(k, n, confidence_level)
-        values["leaders_improved_pct"] = {"value": 100 * k / n if n else np.nan, "ci_low": 100 * lo, "ci_high": 100 * hi,
-                                          "n": n, "method": "reliable change index (Jacobson & Truax), Wilson interval"}
-    row = _effect_row(effects, "behaviour_index", models)
-    if row is not None:
-        values["behaviour_index_change"] = {"value": row["estimate"], "ci_low": row["ci_low"],
-                                            "ci_high": row["ci_high"], "n": row["n"],
-                                            "method": f"{row['model']} effect, share of behaviours shown"}
-    # Risk
-    rates = measures.outcome_rates(cohort.employees, cohort.incidents, cfg)
-    post = "follow_up" if cfg.follow_up_days > 0 and (rates["window"] == "follow_up").any() else "pilot"
-    for key, count in (("hr_incidents_change_pct", "hr_incidents_n"), ("escalations_change_pct", "escalations_n"),
-                       ("voluntary_attrition_change_pct", "voluntary_exits")):
-        if count in rates.columns:
-            values[key] = _pooled_rate_change(rates, count, pilot_ids, comp_ids, post, confidence_level)
-    values["promotion_air"] = _air_with_ci(cohort.employees, leaders, cfg, confidence_level)
-
-    conf = confidence_components(cohort, results, excluded).set_index("source")
     rows = []
     for spec in INDICATORS:
-        v = values.get(spec.key, {"value": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": 0,
-                                  "method": "not available (table or step missing)"})
+        v = values[spec.key]
         target = float(cfg.targets.get(spec.target_key, spec.default_target)) if spec.target_key else spec.default_target
-        c = conf.loc[SOURCE_OF[spec.key]]
-        period = {"monthly": "pilot months 0-2", "quarterly": "pilot quarter"}[spec.cadence]
-        if spec.panel == "Risk" and spec.key != "promotion_air":
-            period = f"{post.replace('_', '-')} vs pre window"
+        p = probability_target_met(v["value"], v["ci_low"], v["ci_high"], target, spec.direction, spec.scale)
+        if not np.isfinite(p):
+            v.update(value=np.nan, ci_low=np.nan, ci_high=np.nan)
+        period = v.get("source_period") or {"leaders_improved_pct": "endline vs baseline wave",
+                                           "promotion_air": "pilot and follow-up windows"}.get(spec.key, "")
+        c = confidence.loc[SOURCE_OF[spec.key]] if confidence is not None else None
         rows.append({
             "panel": spec.panel, "indicator": spec.key, "kind": spec.kind, "cadence": spec.cadence,
-            "period": period, "value": v["value"], "target": target,
-            "status": indicator_status(v["value"], v["ci_low"], v["ci_high"], target, spec.direction, spec.level),
-            "ci_low": v["ci_low"], "ci_high": v["ci_high"], "confidence": c["confidence"],
-            "label": spec.label, "unit": spec.unit, "direction": spec.direction, "n": v.get("n", 0),
-            "method": v.get("method", ""), "confidence_label": confidence_label(c["confidence"]),
-            "completeness": c["completeness"], "rater_adequacy": c["rater_adequacy"], "reliability": c["reliability"],
+            "period": period, "value": v["value"], "target": target, "status": status_from_probability(p),
+            "ci_low": v["ci_low"], "ci_high": v["ci_high"],
+            "confidence": c["confidence"] if c is not None else np.nan,
+            "source_outcome": v.get("source_outcome", ""), "source_model": v.get("source_model", ""),
+            "source_period": v.get("source_period", ""), "probability": p, "note": v.get("note", ""),
+            "label": spec.label, "unit": spec.unit, "direction": spec.direction, "n": int(v.get("n", 0) or 0),
+            "method": v.get("method", ""), "step": spec.step, "p_worse": v.get("p_worse", np.nan),
+            "pilot_share": v.get("pilot_share", np.nan), "comparison_share": v.get("comparison_share", np.nan),
+            "fairness_flag": bool(v.get("fairness_flag", False)),
+            "confidence_label": confidence_label(c["confidence"]) if c is not None else "",
+            "completeness": c["completeness"] if c is not None else np.nan,
+            "rater_adequacy": c["rater_adequacy"] if c is not None else np.nan,
+            "reliability": c["reliability"] if c is not None else np.nan,
         })
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows, columns=[*SCORECARD_COLUMNS, *EXTRA_COLUMNS])
+    return out
 
 
-# --------------------------------------------------------------------------
-# monthly trends (aggregated by arm, small groups suppressed)
-# --------------------------------------------------------------------------
-def monthly_trends(cohort: Cohort, excluded: Iterable[str] = ()) -> pd.DataFrame:
-    """Monthly values by arm for the sparklines: pulse, behaviour index, HR incidents.
-
-    Columns: indicator, arm, month, value, n.  A month with fewer than
-    ``min_group_size`` leaders contributing is left out.
-    """
-    cfg = cohort.config
-    arm = cohort.leaders.set_index("leader_id")["arm"]
-    months = pre_months(cfg) + pilot_months(cfg)
-    parts = []
-    pm = measures.pulse(cohort.pulse, cfg)
-    parts.append(pm.rename(columns={"pulse": "value"}).assign(indicator="pulse_change"))
-    if cohort.observations is not None and cohort.behaviours is not None:
-        bi = measures.behaviour_index(cohort.observations, cohort.behaviours, cohort.leaders, cfg,
-                                      exclude=tuple(excluded))
-        parts.append(bi.rename(columns={"behaviour_index": "value"}).assign(indicator="behaviour_index_change"))
-    frames = []
-    for p in parts:
-        p = p[p["month"].isin(months)].assign(arm=lambda d: d["leader_id"].map(arm))
-        g = p.groupby(["indicator", "arm", "month"], as_index=False).agg(value=("value", "mean"), n=("leader_id", "nunique"))
-        frames.append(g)
-    if cohort.incidents is not None:
-        heads = team_roster_by_month(cohort.employees, cfg, months).assign(arm=lambda d: d["leader_id"].map(arm))
-        heads = heads.groupby(["arm", "month"]).agg(members=("members", "sum"), n=("leader_id", "nunique"))
-        inc = cohort.incidents.assign(month=month_of(cohort.incidents["date"], cfg))
-        inc = inc[inc["month"].isin(months)]
-        inc = inc.assign(arm=inc["leader_id"].map(arm))
-        for kind, key in (("hr_incident", "hr_incidents_change_pct"), ("escalation", "escalations_change_pct")):
-            events = inc[inc["kind"] == kind].groupby(["arm", "month"]).size().rename("events")
-            j = heads.join(events, how="left").fillna({"events": 0}).reset_index()
-            # per 100 team members per 90 days (three 30-day months); roster = members at any day of the month
-            j["value"] = 100 * j["events"] / j["members"] * 3
-            frames.append(j.assign(indicator=key)[["indicator", "arm", "month", "value", "n"]])
-    out = pd.concat(frames, ignore_index=True)
-    out = out[out["n"] >= cfg.min_group_size]
-    return out.sort_values(["indicator", "arm", "month"], ignore_index=True)
+def _excess_share(rc: pd.DataFrame | None, ok: bool, why: str, confidence_level: float) -> dict[str, Any]:
+    """Pilot minus comparison share of leaders reliably improved (percentage points), Newcombe interval."""
+    if rc is None or rc.empty:
+        return _no_data("no leader was rated at both waves")
+    rated = rc[rc["status"].notna()]
+    pil, com = rated[rated["arm"] == "pilot"], rated[rated["arm"] == "comparison"]
+    if not ok:
+        return _no_data(f"no excess share: {why}")
+    k1, n1 = int((pil["status"] == "improved").sum()), len(pil)
+    k2, n2 = int((com["status"] == "improved").sum()), len(com)
+    if n1 == 0 or n2 == 0:
+        return _no_data("no leader of one group was rated at both waves")
+    d, lo, hi = newcombe_difference(k1, n1, k2, n2, confidence_level)
+    return {"value": 100 * d, "ci_low": 100 * lo, "ci_high": 100 * hi, "n": n1 + n2,
+            "pilot_share": 100 * k1 / n1, "comparison_share": 100 * k2 / n2,
+            "method": "reliable change (same raters at both waves), Newcombe hybrid score interval",
+            "note": (f"Share of leaders whose 360 score rose by more than its measurement error allows "
+                     f"(same raters at both waves): pilot {100 * k1 / n1:.0f}% of {n1}, comparison "
+                     f"{100 * k2 / n2:.0f}% of {n2}; the indicator is the difference (step 2)")}
 
 
-# --------------------------------------------------------------------------
-# early warnings: EWMA control chart on each team's monthly pulse
-# --------------------------------------------------------------------------
-def pulse_early_warnings(cohort: Cohort, lam: float = 0.3, limit: float = 2.5) -> pd.DataFrame:
-    """Teams whose pulse is falling, by an EWMA control chart (Roberts 1959).
-
-    Each team's in-control mean is its pre-window average; sigma is the pooled
-    within-team month-to-month SD of the pre window.  The EWMA
-    ``z_t = lam * x_t + (1 - lam) * z_{t-1}`` runs over the pilot and follow-up
-    months; a team is flagged when, at its latest surveyed month, ``z_t`` is
-    below ``mean - limit * sigma * sqrt(lam / (2 - lam) * (1 - (1 - lam)^(2t)))``
-    (its pulse is falling now); ``month`` is where that run below the limit began.
-    Only months with at least ``min_group_size`` respondents count, so no
-    aggregate of a smaller team is shown.
-
-    Returns
-    -------
-    DataFrame: leader_id, arm, month (start of the current signal), pulse (latest), baseline, ewma,
-    lower_limit, n_respondents - one row per flagged team.
-
-    References
-    ----------
-    Roberts, S. W. (1959). Control chart tests based on geometric moving
-    averages. *Technometrics*, 1(3), 239-250.
-    """
-    cfg = cohort.config
-    pm = measures.pulse(cohort.pulse, cfg)
-    pm = pm[pm["n_respondents"] >= cfg.min_group_size]
-    pre = pm[pm["month"].isin(pre_months(cfg))]
-    base = pre.groupby("leader_id")["pulse"].agg(["mean", "count"])
-    resid = pre["pulse"] - pre["leader_id"].map(base["mean"])
-    dof = float((base["count"] - 1).clip(lower=0).sum())
-    sigma = float(np.sqrt((resid ** 2).sum() / dof)) if dof > 0 else np.nan
-    cols = ["leader_id", "arm", "month", "pulse", "baseline", "ewma", "lower_limit", "n_respondents"]
-    if not np.isfinite(sigma):
-        return pd.DataFrame(columns=cols)
-    post = pm[pm["month"] >= 0]
-    wide = post.pivot(index="leader_id", columns="month", values="pulse")
-    wide = wide[wide.index.isin(base.index)]
-    nresp = post.pivot(index="leader_id", columns="month", values="n_respondents").reindex(wide.index)
-    mu = base["mean"].reindex(wide.index).to_numpy()
-    z = mu.copy()
-    streak_start = np.full(len(mu), -1)  # first month of the current run below the limit
-    last = {k: np.full(len(mu), np.nan) for k in ("pulse", "ewma", "lcl", "n")}
-    below = np.zeros(len(mu), dtype=bool)
-    for t, m in enumerate(wide.columns, start=1):  # a dozen months, vectorised over teams
-        x = wide[m].to_numpy()
-        seen = ~np.isnan(x)
-        z = np.where(seen, lam * x + (1 - lam) * z, z)
-        lcl = mu - limit * sigma * np.sqrt(lam / (2 - lam) * (1 - (1 - lam) ** (2 * t)))
-        hit = seen & (z < lcl)
-        streak_start = np.where(hit & ~below, m, np.where(seen & ~hit, -1, streak_start))
-        below = np.where(seen, hit, below)
-        for key, arr in (("pulse", x), ("ewma", z), ("lcl", lcl), ("n", nresp[m].to_numpy(dtype=float))):
-            last[key] = np.where(seen, arr, last[key])
-    idx = np.flatnonzero(below)
-    flagged = {
-        wide.index[i]: {"leader_id": wide.index[i], "month": int(streak_start[i]), "pulse": float(last["pulse"][i]),
-                        "baseline": float(mu[i]), "ewma": float(last["ewma"][i]), "lower_limit": float(last["lcl"][i]),
-                        "n_respondents": int(last["n"][i])}
-        for i in idx
-    }
-    out = pd.DataFrame(list(flagged.values()), columns=[c for c in cols if c != "arm"])
-    out.insert(1, "arm", out["leader_id"].map(cohort.leaders.set_index("leader_id")["arm"]))
-    return out.sort_values(["month", "leader_id"], ignore_index=True)
-
-
-# --------------------------------------------------------------------------
-# recommendation
-# --------------------------------------------------------------------------
-@dataclasses.dataclass
-class Recommendation:
-    decision: str  # scale | iterate | stop
-    headline: str
-    reasons: list[str]
-
-
-def recommend(scorecard: pd.DataFrame, results: dict[str, pd.DataFrame], has_comparison: bool) -> Recommendation:
-    """Scale, iterate or stop, with the reasons drawn from every step.
-
-    Rules (in order):
-
-    * **stop** - the empathy effect's band is entirely below half its target
-      (the training cannot plausibly reach it), or a risk indicator got
-      significantly worse (its band entirely on the bad side of no change);
-    * **scale** - a comparison group exists, the adjusted empathy effect's
-      band is entirely above zero and its status is not off track (the
-      target is within reach), the 360 measurement is reliable enough
-      (ICC(1,k) of all non-self raters >= 0.5) and no risk indicator got
-      significantly worse;
-    * **iterate** - otherwise (promising or unclear: fix what the reasons say
-      and run another cohort).
-    """
-    sc = scorecard.set_index("indicator")
-    reasons: list[str] = []
-    emp = sc.loc["empathy_360_change_pct"]
-    target = emp["target"]
-    emp_ok = np.isfinite(emp["ci_low"])
-    if emp_ok:
-        reasons.append(
-            f"360 empathy: {emp['value']:+.1f}% (95% CI {emp['ci_low']:+.1f}% to {emp['ci_high']:+.1f}%, n = {int(emp['n'])}) "
-            f"against a target of {target:+.0f}% ({emp['method']}).")
-    else:
-        reasons.append("360 empathy change could not be estimated.")
-    harms = []
-    for key in ("hr_incidents_change_pct", "escalations_change_pct", "voluntary_attrition_change_pct"):
-        r = sc.loc[key]
-        if np.isfinite(r["ci_low"]) and r["ci_low"] > 0:
-            harms.append(f"{r['label']} rose by {r['value']:+.0f}% (CI {r['ci_low']:+.0f}% to {r['ci_high']:+.0f}%)")
-    rel = results.get("reliability")
-    icc = np.nan
-    if rel is not None:
-        sel = rel[(rel["measure"] == "empathy_360:all_others") & (rel["method"] == "ICC1k") & rel["estimate"].notna()]
-        if len(sel):
-            icc = float(sel["estimate"].iloc[0])
-            reasons.append(f"Rater reliability of the 360 (ICC(1,k), all non-self raters): {icc:.2f}.")
-    ll = results.get("leading_lagging")
-    if ll is not None and len(ll):
-        validated = ll[ll["verdict"] == "validated"]
-        pairs = sorted({f"{a} -> {b}" for a, b in zip(validated["leading"], validated["lagging"])})
-        reasons.append("Leading signals validated against later outcomes: " + (", ".join(pairs[:4]) if pairs else "none yet") + ".")
-    power = results.get("power")
-    if power is not None and len(power) and "leaders_total" in power.columns:
-        need = power[np.isfinite(pd.to_numeric(power["leaders_total"], errors="coerce"))]
-        if "effect" in need.columns:
-            need = need[need["effect"] == "observed"]
-        if len(need):
-            hr = need[need["lagging"].astype(str).str.startswith("hr_incidents")]
-            r = (hr if len(hr) else need).sort_values("leaders_total").iloc[0]
-            reasons.append(f"To confirm the observed change in {r['lagging']} at 80% power, a rollout needs about "
-                           f"{int(r['leaders_total'])} leaders (allowing for clustering by org unit).")
-    if emp_ok and emp["ci_high"] < target / 2:
-        decision = "stop"
-        headline = "Stop: the 360 empathy effect is too small to reach even half its target."
-    elif harms:
-        decision = "stop"
-        headline = "Stop and review: a risk indicator got significantly worse."
-        reasons.extend(harms)
-    elif has_comparison and emp_ok and emp["ci_low"] > 0 and (not np.isfinite(icc) or icc >= 0.5) \
-            and emp["status"] != OFF_TRACK:
-        decision = "scale"
-        headline = "Scale: the training raised 360 empathy beyond chance, after controlling for role and culture."
-    elif has_comparison and emp_ok and emp["ci_low"] > 0 and emp["status"] == OFF_TRACK:
-        decision = "iterate"
-        headline = (f"Iterate: the training works (the 360 empathy effect is real) but falls short of the "
-                    f"{target:+.0f}% target; strengthen it before scaling.")
-    else:
-        decision = "iterate"
-        if not has_comparison:
-            headline = "Iterate: without a comparison group the change cannot be attributed to the training."
-        elif emp_ok and emp["ci_low"] <= 0:
-            headline = "Iterate: the effect is not yet distinguishable from zero; improve and run another cohort."
-        else:
-            headline = "Iterate: the effect is promising but the measurement is not yet reliable enough."
-    return Recommendation(decision, headline, reasons)
-
-
-def summary_text(scorecard: pd.DataFrame, rec: Recommendation) -> str:
+def summary_text(scorecard: pd.DataFrame, decision: str) -> str:
     """Plain-text headline of the scorecard (stable for nbval)."""
-    lines = [f"recommendation: {rec.decision}"]
+    lines = [f"recommendation: {decision}"]
     for _, r in scorecard.iterrows():
         if np.isfinite(r["value"]):
             lines.append(f"{r['indicator']}: {r['value']:.3f} [{r['ci_low']:.3f}, {r['ci_high']:.3f}] "
-                         f"target {r['target']:.3f} -> {r['status']} (confidence {r['confidence']:.2f})")
+                         f"target {r['target']:.3f} -> {r['status']} (p = {r['probability']:.3f}; "
+                         f"{r['source_model'] or 'not an effect'})")
         else:
             lines.append(f"{r['indicator']}: no data")
     return "\n".join(lines)
 
 
-def data_notes(cohort: Cohort, results: dict[str, pd.DataFrame], excluded: Iterable[str] = ()) -> list[str]:
+def data_notes(cohort: Cohort, excluded: Iterable[str] = ()) -> list[str]:
     """Plain-language caveats for the page: skipped tables, exclusions, design limits."""
     notes = []
     if cohort.missing_optional:
-        notes.append("Not provided: " + ", ".join(cohort.missing_optional) +
+        notes.append("Not provided: " + ", ".join(f"the {t} table" for t in cohort.missing_optional) +
                      "; the indicators that need them show no data.")
     excluded = list(excluded)
     if excluded:
+        names = ", ".join(str(b).replace("_", " ") for b in excluded)
         notes.append(f"{len(excluded)} observed behaviour(s) left out of the behaviour index because observers "
-                     "did not code them reliably (Krippendorff's alpha < 0.667): " + ", ".join(excluded) + ".")
+                     "did not code them reliably (Krippendorff's alpha below 0.667), or because they were "
+                     "excluded for this run: " + names + ".")
     if not (cohort.leaders["arm"] == "comparison").any():
         notes.append("No comparison group: changes are within the pilot leaders and are not causal estimates.")
-    missing = [s for s in ("effects", "reliability", "leading_lagging") if s not in results]
-    if missing:
-        notes.append("Earlier steps' results not found: " + ", ".join(missing) + ".")
     notes.append(f"Groups under {cohort.config.min_group_size} people are never shown; peer and direct-report "
                  f"scores need at least {cohort.config.min_raters_per_category} raters.")
     return notes

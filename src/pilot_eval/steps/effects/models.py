@@ -21,11 +21,19 @@ mixed       360 waves in long form: ``pilot x wave`` with a random intercept per
 did         two-way fixed-effects difference-in-differences on monthly team
             outcomes (:mod:`pilot_eval.steps.effects.did`)
 matched     propensity-score matching ATT (:mod:`pilot_eval.stats.matching`)
+count       risk outcomes only: adjusted rate ratio from a count model with
+            exposure, overdispersion and org-unit clustering, as % change
+            (:mod:`pilot_eval.steps.effects.count`); the estimate the
+            scorecard's Risk panel shows
 ==========  ===================================================================
 
+An arm with fewer than ``min_group_size`` leaders gets no numbers: every
+model comparing the arms is skipped (with the reason), and so is ``prepost``
+when the pilot arm is the small one.
+
 :func:`estimate_effects` runs all of them and returns the rows of
-``results/effects.csv``; :func:`adjustment_text` says in plain words what
-adjusting for role and culture changed.
+``results/effects.csv``; :func:`pilot_eval.steps.effects.text.adjustment_text`
+says in plain words what adjusting for role and culture changed.
 
 References
 ----------
@@ -43,33 +51,33 @@ Laird, N. M. & Ware, J. H. (1982). Random-effects models for longitudinal data.
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import optimize, stats
-from statsmodels.regression.mixed_linear_model import MixedLMParams
+from scipy import stats
 
 from pilot_eval.steps import baseline as baseline_step
 from pilot_eval.stats.cluster_bootstrap import MIN_CLUSTERS, cluster_inference
-from pilot_eval.stats.cluster_ols import Design, cluster_indicator, drop_collinear, dummies, numeric_with_indicator
+from pilot_eval.stats.cluster_ols import Design, drop_collinear, dummies, numeric_with_indicator
 from pilot_eval.data.cohort import Cohort
 from pilot_eval.measures.outcome_frames import MONTHLY_OUTCOMES, OUTCOMES, outcome_frames, monthly_panel, wave_panel
+from pilot_eval.steps.effects.count import COUNT_OUTCOMES, count_effect, count_frame, count_period, count_window
 from pilot_eval.steps.effects.did import did_effect
+from pilot_eval.steps.effects.mixed import (  # noqa: F401  (re-exported)
+    MIXED_EFFECT, _random_intercept_reml_start, mixed_design, mixed_effect,
+)
+from pilot_eval.measures import scores as measures
 from pilot_eval.stats.matching import CALIPER_SD, matched_effect
 
 #: Models of effects.csv, in display order.
-MODELS: tuple[str, ...] = ("naive", "prepost", "ancova", "mixed", "did", "matched")
+MODELS: tuple[str, ...] = ("naive", "prepost", "ancova", "mixed", "did", "matched", "count")
 #: Columns of results/effects.csv (contract columns first).
 EFFECT_COLUMNS: tuple[str, ...] = (
     "outcome", "model", "estimate", "std_error", "ci_low", "ci_high", "p_value", "n",
     "n_pilot", "n_comparison", "n_clusters", "ci_method", "period", "causal", "note",
 )
 TREATED = "pilot"
-#: Name of the effect coefficient in the mixed model.
-MIXED_EFFECT = "pilot x wave[endline]"
 #: Fewest leaders per arm for a between-arm estimate.
 MIN_PER_ARM = 2
 #: An ANCOVA keeps its extra covariates only with at least this many residual degrees of freedom.
@@ -231,124 +239,6 @@ def ancova_effect(
     return row
 
 
-# ---------------------------------------------------------------------------
-# mixed model over the 360 waves
-# ---------------------------------------------------------------------------
-def mixed_design(panel: pd.DataFrame) -> pd.DataFrame:
-    """Fixed-effects design of the mixed model (named columns).
-
-    Intercept, pilot, wave (baseline = reference), pilot x wave, tenure,
-    role, culture, role x wave, culture x wave.
-    """
-    t = _treated(panel).astype("float64")
-    wave = dummies(panel["wave"], "wave")  # levels sorted: baseline is the reference
-    parts = [pd.DataFrame({"const": np.ones(len(panel)), TREATED: t}, index=panel.index), wave,
-             wave.mul(t, axis=0).add_prefix("pilot x ")]
-    parts.append(numeric_with_indicator(panel["tenure_years"], "tenure_years"))
-    for var in ("role", "culture"):
-        d = dummies(panel[var], var)
-        parts.append(d)
-        for w in wave.columns:
-            parts.append(d.mul(wave[w].to_numpy(), axis=0).add_suffix(f" x {w}"))
-    X = pd.concat(parts, axis=1)
-    design = drop_collinear(X.to_numpy(dtype="float64"), list(X.columns))
-    return pd.DataFrame(design.X, columns=list(design.names), index=panel.index)
-
-
-def _random_intercept_reml_start(y: np.ndarray, X: np.ndarray, groups: np.ndarray) -> MixedLMParams | None:
-    """REML estimates of a random-intercept model, as start values for ``MixedLM.fit``.
-
-    With ``H_i = I + g 11'`` the covariance of group ``i`` over the residual
-    variance (``g`` = intercept variance / residual variance), ``H_i^-1 = I -
-    c_i 11'`` with ``c_i = g / (1 + n_i g)`` and ``log|H_i| = log(1 + n_i g)``,
-    so ``X' H^-1 X``, ``X' H^-1 y`` and ``y' H^-1 y`` follow from the group
-    sums of ``X`` and ``y`` without a loop over groups.  The REML criterion
-    profiled over the residual variance,
-
-        (N - p) log(RSS(g) / (N - p)) + sum_i log(1 + n_i g) + log|X' H^-1 X|,
-
-    is minimised over ``log g`` (bounded Brent).  statsmodels then starts at
-    the optimum, so its BFGS stops after one evaluation instead of ten
-    (each a loop over all leaders), and the estimate and its SE are those of
-    the exact REML optimum.  Returns None (statsmodels' own start) when the
-    criterion is not defined (e.g. a perfect fit or a singular design).
-
-    References
-    ----------
-    Patterson, H. D. & Thompson, R. (1971). Recovery of inter-block
-    information when block sizes are unequal. *Biometrika*, 58(3), 545-554.
-    """
-    codes, uniques = pd.factorize(pd.Series(groups, dtype=object))
-    n_groups = len(uniques)
-    n_i = np.bincount(codes, minlength=n_groups).astype("float64")
-    n, p = X.shape
-    xtx, xty, yty = X.T @ X, X.T @ y, float(y @ y)
-    S = cluster_indicator(codes.astype(np.int64), n_groups)  # groups x n, sparse
-    sx = np.asarray(S @ X)
-    sy = np.bincount(codes, weights=y, minlength=n_groups)
-
-    def solve(log_g: float) -> tuple[float, np.ndarray]:
-        g = np.exp(log_g)
-        c = g / (1.0 + n_i * g)
-        a = xtx - sx.T @ (sx * c[:, None])
-        b = xty - sx.T @ (c * sy)
-        beta = np.linalg.solve(a, b)
-        rss = yty - float(np.sum(c * sy ** 2)) - float(beta @ b)
-        crit = ((n - p) * np.log(rss / (n - p)) + float(np.sum(np.log1p(n_i * g)))
-                + float(np.linalg.slogdet(a)[1]))
-        return crit, beta
-
-    try:
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            opt = optimize.minimize_scalar(lambda t: solve(t)[0], bounds=(np.log(1e-8), np.log(1e8)),
-                                           method="bounded", options={"xatol": 1e-10})
-            crit, beta = solve(float(opt.x))
-    except np.linalg.LinAlgError:
-        return None
-    if not (np.isfinite(crit) and np.all(np.isfinite(beta))):
-        return None
-    return MixedLMParams.from_components(fe_params=beta, cov_re=np.array([[np.exp(float(opt.x))]]))
-
-
-def mixed_effect(panel: pd.DataFrame, alpha: float = 0.05) -> dict[str, object]:
-    """Random-intercept mixed model over the three 360 waves.
-
-    ``score ~ pilot * wave + role * wave + culture * wave + tenure + (1 | leader)``,
-    REML (statsmodels ``MixedLM``; the same model as R ``lme4::lmer``).  The
-    effect is the pilot x endline interaction: the pilot leaders' extra change
-    from baseline to endline, net of role- and culture-specific drift.  Its SE
-    is model-based (leader random intercept), not clustered by org unit.
-
-    Parameters
-    ----------
-    panel
-        Output of :func:`pilot_eval.measures.outcome_frames.wave_panel`.
-    """
-    df = panel[panel["arm"].isin(["pilot", "comparison"]).to_numpy(dtype=bool, na_value=False)]
-    df = df.reset_index(drop=True)
-    X = mixed_design(df)
-    if MIXED_EFFECT not in X.columns:
-        raise ValueError("no pilot leader with an endline score: no mixed-model estimate")
-    y = df["value"].to_numpy(dtype="float64")
-    groups = df["leader_id"].astype(object).to_numpy()
-    model = sm.MixedLM(y, X, groups=groups)
-    start = _random_intercept_reml_start(y, X.to_numpy(dtype="float64"), groups)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        res = model.fit(reml=True, start_params=start)
-    i = list(X.columns).index(MIXED_EFFECT)
-    est, se = float(res.fe_params.iloc[i]), float(res.bse_fe.iloc[i])
-    z = stats.norm.ppf(1 - alpha / 2)
-    leaders = df.drop_duplicates("leader_id")
-    note = "random intercept per leader; role x wave and culture x wave fixed; model-based SE (not clustered)"
-    messages = sorted({str(w.message).splitlines()[0] for w in caught})
-    if messages or not res.converged:
-        note += "; fit warnings: " + " | ".join(messages or ["did not converge"])
-    return {"estimate": est, "std_error": se, "ci_low": est - z * se, "ci_high": est + z * se,
-            "p_value": float(2 * stats.norm.sf(abs(est / se))) if se > 0 else np.nan,
-            "n": len(leaders), "n_pilot": int(leaders["arm"].eq("pilot").sum()),
-            "n_comparison": int(leaders["arm"].eq("comparison").sum()), "n_obs": len(df),
-            "ci_method": "MixedLM REML, Wald z", "note": note}
 
 
 # ---------------------------------------------------------------------------
@@ -419,6 +309,7 @@ def estimate_effects(
     caliper_sd: float = CALIPER_SD,
     rate_window: str = "pilot",
     alpha: float = 0.05,
+    models: Sequence[str] = MODELS,
 ) -> EffectsRun:
     """Every model for every outcome: the rows of ``results/effects.csv``.
 
@@ -442,19 +333,31 @@ def estimate_effects(
         Endline window of the event rates (``pilot`` or ``follow_up``).
     alpha
         1 - confidence level.
+    models
+        Models to run (default all of :data:`MODELS`), each a model name or
+        ``outcome:model``; the decision step runs only the ones it uses,
+        with the same functions and inputs.
 
     Returns
     -------
     EffectsRun
         ``table`` with :data:`EFFECT_COLUMNS` (plus ``n_obs``), ``skipped``
         (``outcome, model, reason``) and the covariates used.  A cohort
-        without a comparison group gets ``prepost`` rows only (not causal).
+        without a comparison group gets ``prepost`` rows only (not causal);
+        an arm under ``min_group_size`` leaders gets no numbers (see the
+        module docstring).
     """
     exclude = tuple(exclude)
+    models = tuple(models)
+    arm_n = cohort.leaders["arm"].value_counts()
+    n_pilot_arm, n_comp_arm = int(arm_n.get("pilot", 0)), int(arm_n.get("comparison", 0))
+    mgs = int(cohort.config.min_group_size)
+    small_pilot = n_pilot_arm < mgs
+    small_comp = 0 < n_comp_arm < mgs
     frames, skipped_outcomes = outcome_frames(cohort, outcomes, exclude, rate_window)
     skipped = [{"outcome": r.outcome, "model": "all", "reason": r.reason}
                for r in skipped_outcomes.itertuples()]
-    comparison = has_comparison(cohort)
+    comparison = has_comparison(cohort) and not small_comp and not small_pilot
     covariates = list(covariates)
     if covariates and comparison:
         extra = baseline_step.leader_baseline(cohort, exclude_behaviours=exclude)
@@ -463,6 +366,10 @@ def estimate_effects(
         covariates = [f"pre_{c}" for c in covariates if f"pre_{c}" in extra.columns]
     rows: list[dict[str, object]] = []
     used: dict[str, pd.DataFrame] = {}
+    rates = window = None
+    if any(m == "count" or m.endswith(":count") for m in models) and any(o in COUNT_OUTCOMES for o in frames):
+        rates = measures.outcome_rates(cohort.employees, cohort.incidents, cohort.config)
+        window = count_window(cohort.config, rates)
     for outcome, frame in frames.items():  # a handful of outcomes
         period = _periods(frame)
         if covariates:
@@ -471,7 +378,12 @@ def estimate_effects(
             frame.attrs.update(attrs)
         used[outcome] = frame
         tasks: list[tuple[str, object]] = [("prepost", lambda f=frame: prepost_change(f, alpha))]
-        if comparison:
+        if small_pilot:
+            tasks = []
+            skipped.append({"outcome": outcome, "model": "all",
+                            "reason": f"fewer than {mgs} pilot leaders (min_group_size): no numbers are shown "
+                                      "for the pilot arm"})
+        elif comparison:
             tasks.insert(0, ("naive", lambda f=frame: naive_difference(f, alpha)))
             tasks.append(("ancova", lambda f=frame: ancova_effect(f, covariates, n_boot, seed, weights, alpha)))
             if outcome == "empathy_360":
@@ -480,14 +392,23 @@ def estimate_effects(
                 tasks.append(("did", lambda o=outcome: did_effect(monthly_panel(cohort, o, exclude), True,
                                                                   n_boot, seed, weights, alpha)))
             tasks.append(("matched", lambda f=frame: matched_effect(f, caliper_sd, alpha)))
+            if outcome in COUNT_OUTCOMES:
+                tasks.append(("count", lambda o=outcome: count_effect(count_frame(cohort, o, rates, window),
+                                                                      mgs, alpha=alpha)))
+                period["count"] = count_period(cohort.config, window)
         else:
-            for m in ("naive", "ancova", "mixed", "did", "matched"):
-                skipped.append({"outcome": outcome, "model": m,
-                                "reason": "no comparison group: only the pilot leaders' change (prepost) is shown"})
+            reason = ("no comparison group: only the pilot leaders' change (prepost) is shown" if not small_comp
+                      else f"fewer than {mgs} comparison leaders (min_group_size): no comparison numbers are "
+                           "shown, only the pilot leaders' change (prepost)")
+            for m in ("naive", "ancova", "mixed", "did", "matched", "count"):
+                if (m in models or f"{outcome}:{m}" in models) and (m != "mixed" or outcome == "empathy_360") and (
+                        m != "did" or outcome in MONTHLY_OUTCOMES) and (m != "count" or outcome in COUNT_OUTCOMES):
+                    skipped.append({"outcome": outcome, "model": m, "reason": reason})
+        tasks = [(m, task) for m, task in tasks if m in models or f"{outcome}:{m}" in models]
         for model, task in tasks:  # a handful of models
             complete = complete_cases(frame, ["baseline", "endline"]) if model != "naive" else complete_cases(frame, ["endline"])
             t = _treated(complete)
-            if model != "prepost" and model not in ("mixed", "did") and (
+            if model != "prepost" and model not in ("mixed", "did", "count") and (
                     t.sum() < MIN_PER_ARM or (~t).sum() < MIN_PER_ARM):
                 skipped.append({"outcome": outcome, "model": model,
                                 "reason": f"fewer than {MIN_PER_ARM} leaders with data in an arm"})
@@ -530,84 +451,3 @@ def display_table(table: pd.DataFrame) -> pd.DataFrame:
     """
     cols = ["outcome", "model", "estimate", "ci_low", "ci_high", "p_value", "n", "period"]
     return table[cols].reset_index(drop=True)
-
-
-# ---------------------------------------------------------------------------
-# plain-language summaries
-# ---------------------------------------------------------------------------
-_LABELS = {
-    "empathy_360": ("360 empathy score", "points"),
-    "behaviour_index": ("behaviour index", "(share of behaviours shown)"),
-    "pulse": ("team pulse", "points"),
-    "voluntary_attrition": ("voluntary attrition", "exits per 100 team members per 90 days"),
-    "hr_incidents": ("HR incident rate", "incidents per 100 team members per 90 days"),
-    "escalations": ("escalation rate", "escalations per 100 team members per 90 days"),
-}
-
-
-def _row(table: pd.DataFrame, outcome: str, model: str) -> pd.Series | None:
-    sel = table[(table["outcome"] == outcome) & (table["model"] == model)]
-    return sel.iloc[0] if len(sel) else None
-
-
-def adjustment_text(table: pd.DataFrame, covariates: Sequence[str] = ()) -> str:
-    """A plain-language paragraph per outcome on what the controls changed.
-
-    Compares the naive difference with the ANCOVA estimate (baseline, role,
-    culture, tenure and ``covariates`` adjusted), says whether the adjusted
-    interval excludes zero, and whether the shift is large next to the
-    estimate's standard error.  Without a comparison group it explains that
-    only the pilot leaders' change is available and why it is not an effect.
-    """
-    adjusted = "the same starting value, role, culture and tenure"
-    if covariates:
-        adjusted += f", and {len(covariates)} other pre-training measure{'s' if len(covariates) > 1 else ''}"
-    paras = []
-    for outcome in dict.fromkeys(table["outcome"]):
-        label, unit = _LABELS.get(outcome, (outcome, ""))
-        naive, anc, pre = (_row(table, outcome, m) for m in ("naive", "ancova", "prepost"))
-        if anc is None or naive is None:
-            if pre is not None:
-                paras.append(
-                    f"{label}: pilot leaders changed by {pre['estimate']:+.3f} {unit} "
-                    f"(95% CI {pre['ci_low']:+.3f} to {pre['ci_high']:+.3f}). Without a comparison group this "
-                    "is not a training effect: it also contains whatever would have changed anyway.")
-            continue
-        shift = anc["estimate"] - naive["estimate"]
-        where = "excludes" if (anc["ci_low"] > 0 or anc["ci_high"] < 0) else "includes"
-        text = (f"{label}: before any controls the pilot leaders' end value differed from the comparison "
-                f"group's by {naive['estimate']:+.3f} {unit}. Comparing like with like ({adjusted}) the "
-                f"estimated effect is {anc['estimate']:+.3f} (95% CI {anc['ci_low']:+.3f} to "
-                f"{anc['ci_high']:+.3f}), which {where} zero. ")
-        if abs(shift) >= abs(anc["std_error"]):
-            text += (f"Adjusting moved the estimate by {shift:+.3f}: that much of the raw difference reflected "
-                     "differences between the groups (who was in the pilot, where they started and how their "
-                     "groups rate), not the training.")
-        else:
-            text += (f"Adjusting moved the estimate by {shift:+.3f}, less than its standard error "
-                     f"({anc['std_error']:.3f}): the raw difference was not mainly driven by who was in the pilot.")
-        paras.append(text)
-    return "\n\n".join(paras)
-
-
-def summary_text(run: EffectsRun) -> str:
-    """Short deterministic headline of the effect estimates (for nbval)."""
-    table = run.table
-    lines = []
-    n_cl = table["n_clusters"].dropna()
-    if len(n_cl):
-        g = int(n_cl.max())
-        lines.append(f"org units (clusters): {g}" + (" (< 30: wild cluster bootstrap p-values and CIs)"
-                                                     if g < MIN_CLUSTERS else ""))
-    for outcome in dict.fromkeys(table["outcome"]):
-        parts = []
-        for model in MODELS:
-            r = _row(table, outcome, model)
-            if r is not None:
-                parts.append(f"{model} {r['estimate']:.3f} [{r['ci_low']:.3f}, {r['ci_high']:.3f}]")
-        lines.append(f"{outcome}: " + "; ".join(parts))
-    skipped = run.skipped[run.skipped["model"] == "all"]
-    lines.append("skipped outcomes: " + (", ".join(skipped["outcome"]) if len(skipped) else "none"))
-    if not (table["model"] != "prepost").any():
-        lines.append("no comparison group: within-leader change only (not causal)")
-    return "\n".join(lines)

@@ -1,0 +1,213 @@
+"""The decision rule: scale, iterate or stop, from the scorecard.
+
+The rule is written down in :data:`RULE_TEXT` (shown on the report's first
+page) and applied by :func:`recommend`, in this order:
+
+1. **No firm call without a fair comparison.**  Without a comparison group,
+   or with fewer than ``min_group_size`` leaders in an arm, the answer is
+   *iterate*: neither scale nor stop can be justified.
+2. **Stop for harm.**  A risk outcome (HR incidents, escalations, voluntary
+   attrition) rose in pilot teams, judged by the one-sided tests of the
+   adjusted count models with Holm's correction over the three at 5 %, so
+   the chance of a false alarm on any of them stays at most 5 %.
+3. **Stop for futility.**  The 360 effect's 95 % interval lies wholly below
+   half its target: the training cannot plausibly reach it.
+4. **Scale** when all of these hold: the 360 effect's 95 % interval lies
+   wholly above zero; its target is not out of reach (at least a 10 % chance
+   of meeting it, i.e. not off track); the 360 raters agree well enough
+   (ICC(1,k) at least 0.5, where measured); no risk outcome shows a sign of
+   harm (a 90 % or higher chance that it rose, unadjusted: scaling needs the
+   absence of a warning, stopping needs proof); and no fairness flag
+   (promotion equity below 0.8 with a significant Fisher test).
+5. Otherwise **iterate**.
+
+Every indicator at risk, off track or without data is named in the reasons.
+Error rates of the rule on simulated cohorts with planted truth are in
+``decision_oc.csv`` (``make bench-decision``).
+
+References
+----------
+Holm, S. (1979). A simple sequentially rejective multiple test procedure.
+*Scandinavian Journal of Statistics*, 6(2), 65-70.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from pilot_eval.steps.decision.indicators import AT_RISK, HARM_INDICATORS, NO_DATA, OFF_TRACK, OFF_TRACK_P
+
+SCALE, ITERATE, STOP = "scale", "iterate", "stop"
+#: Family-wise false-alarm rate of the harm rule (Holm over the three risk outcomes).
+HARM_ALPHA = 0.05
+#: Probability that a risk outcome rose from which scaling is held back (a warning, not proof).
+HARM_WARNING_P = 0.90
+#: Fewest ICC(1,k) of the 360 raters for scaling.
+MIN_ICC1K = 0.5
+
+RULE_TEXT: tuple[str, ...] = (
+    "No firm call without a fair comparison: without a comparison group, or with fewer leaders in a group "
+    "than the smallest group this report shows, the answer is iterate.",
+    "Stop if a risk outcome (HR incidents, escalations or voluntary attrition) rose in pilot teams, judged "
+    "with a correction for looking at three outcomes, so that a harmless training is wrongly stopped for "
+    "harm in at most 5 in 100 pilots.",
+    "Stop if even the best case for the 360 empathy effect (the top of its 95% range) is below half its target.",
+    "Scale only if all of these hold: the 360 empathy effect is above zero across its 95% range; its target "
+    "is within reach (at least a 1 in 10 chance of meeting it); the 360 raters agree well enough (reliability "
+    "of at least 0.5); no risk outcome shows a warning sign of harm (a 9 in 10 chance or more that it rose); "
+    "and promotion equity is not flagged (below 0.8 with enough data to tell).",
+    "Otherwise iterate: improve the training or the measurement and run another cohort.",
+)
+STATUS_RULE_TEXT = (
+    "Each indicator's status comes from the chance that its target is met, worked out from the estimate "
+    "and its 95% range: on track when that chance is at least 97.5% (the whole range meets the target), "
+    "off track when it is below 10%, at risk in between; no data when it could not be estimated."
+)
+
+
+@dataclasses.dataclass
+class Recommendation:
+    """The rule's answer: ``decision`` (scale, iterate or stop), a headline and the reasons."""
+
+    decision: str
+    headline: str
+    reasons: list[str]
+    conditions: dict[str, bool] = dataclasses.field(default_factory=dict)
+
+
+def holm(p_values: list[float]) -> list[float]:
+    """Holm-adjusted p-values (NaN stays NaN).
+
+    Examples
+    --------
+    >>> [round(p, 3) for p in holm([0.01, 0.04, 0.03])]
+    [0.03, 0.06, 0.06]
+    """
+    p = np.asarray(p_values, dtype="float64")
+    out = np.full(p.shape, np.nan)
+    ok = np.flatnonzero(np.isfinite(p))
+    if len(ok) == 0:
+        return out.tolist()
+    order = ok[np.argsort(p[ok], kind="stable")]
+    m = len(order)
+    running = 0.0
+    for i, idx in enumerate(order):
+        running = max(running, min(1.0, (m - i) * p[idx]))
+        out[idx] = running
+    return out.tolist()
+
+
+def _fmt(v: float, unit: str) -> str:
+    if unit in ("%", "% of scale"):
+        return f"{v:+.1f}%"
+    if unit == "percentage points":
+        return f"{v:+.0f} percentage points"
+    if unit == "ratio":
+        return f"{v:.2f}"
+    if unit == "share":
+        return f"{v:+.2f}"
+    return f"{v:+.2f} {unit}"
+
+
+def describe(r: pd.Series) -> str:
+    """One indicator in words: value, 95% range, n, target and the chance of meeting it."""
+    if r["status"] == NO_DATA or not np.isfinite(r["value"]):
+        note = str(r.get("note", "") or "")
+        return f"{r['label']}: no data" + (f" ({note[0].lower() + note[1:]})" if note else "")
+    unit = r["unit"]
+    target = _fmt(r["target"], unit) if unit != "ratio" else f"{r['target']:.2f}"
+    return (f"{r['label']}: {_fmt(r['value'], unit)} (95% range {_fmt(r['ci_low'], unit)} to "
+            f"{_fmt(r['ci_high'], unit)}, {int(r['n'])} leaders), target {target}; "
+            f"{100 * r['probability']:.0f}% chance the target is met: {r['status']}")
+
+
+def recommend(scorecard: pd.DataFrame, *, fair_comparison: bool, why_not: str = "",
+              icc1k: float | None = None) -> Recommendation:
+    """Scale, iterate or stop by the rule of the module docstring.
+
+    Parameters
+    ----------
+    scorecard
+        :func:`pilot_eval.steps.decision.scorecard.build_scorecard`.
+    fair_comparison
+        Whether both arms have at least ``min_group_size`` leaders
+        (:func:`pilot_eval.steps.decision.scorecard.usable_comparison`).
+    why_not
+        The reason when there is no fair comparison.
+    icc1k
+        ICC(1,k) of the 360's non-self raters (None: not measured).
+    """
+    sc = scorecard.set_index("indicator")
+    emp = sc.loc["empathy_360_change_pct"]
+    target = float(emp["target"])
+    emp_ok = emp["status"] != NO_DATA
+    reasons: list[str] = [describe(emp)]
+
+    risk = [sc.loc[k] for k in HARM_INDICATORS]
+    p_worse = [float(r["p_worse"]) if r["status"] != NO_DATA else np.nan for r in risk]
+    adjusted = holm(p_worse)
+    harmed = [r for r, q in zip(risk, adjusted) if np.isfinite(q) and q < HARM_ALPHA]
+    warned = [r for r, p in zip(risk, p_worse) if np.isfinite(p) and (1 - p) >= HARM_WARNING_P]
+    air = sc.loc["promotion_air"]
+    fairness_flag = bool(air["fairness_flag"])
+    reliable = icc1k is None or not np.isfinite(icc1k) or icc1k >= MIN_ICC1K
+    cond = {
+        "fair_comparison": bool(fair_comparison), "harm": bool(harmed),
+        "futile": bool(emp_ok and emp["ci_high"] < target / 2),
+        "effect_above_zero": bool(emp_ok and emp["ci_low"] > 0),
+        "target_in_reach": bool(emp_ok and emp["probability"] >= OFF_TRACK_P),
+        "reliable": bool(reliable), "harm_warning": bool(warned), "fairness_flag": fairness_flag,
+    }
+
+    if not fair_comparison:
+        decision = ITERATE
+        headline = f"Iterate: {why_not}." if why_not else "Iterate: there is no fair comparison group."
+    elif harmed:
+        decision = STOP
+        headline = ("Stop and review: " + " and ".join(r["label"].split(" (")[0] for r in harmed)
+                    + " rose in pilot teams.")
+    elif cond["futile"]:
+        decision = STOP
+        headline = "Stop: the 360 empathy effect is too small to reach even half its target."
+    elif cond["effect_above_zero"] and cond["target_in_reach"] and reliable and not warned and not fairness_flag:
+        decision = SCALE
+        headline = ("Scale: the training raised 360 empathy beyond chance, compared with similar leaders, "
+                    "with no sign of harm.")
+    else:
+        decision = ITERATE
+        if not emp_ok:
+            headline = "Iterate: the 360 empathy effect could not be estimated."
+        elif not cond["effect_above_zero"]:
+            headline = "Iterate: the effect on 360 empathy cannot yet be told apart from zero."
+        elif not cond["target_in_reach"]:
+            headline = (f"Iterate: the training works, but the 360 empathy effect falls short of its "
+                        f"{target:+.0f}% target; strengthen it before scaling.")
+        elif warned:
+            headline = ("Iterate: the effect is real, but " + " and ".join(r["label"].split(" (")[0].lower()
+                                                                          for r in warned)
+                        + " may have risen; check before scaling.")
+        elif fairness_flag:
+            headline = "Iterate: the effect is real, but promotion equity in pilot teams is flagged."
+        else:
+            headline = "Iterate: the effect is real, but the 360 raters do not agree well enough to rely on it."
+
+    if not fair_comparison and why_not:
+        reasons.append(f"No firm call: {why_not}.")
+    for r in harmed:
+        reasons.append(f"Harm: {describe(r)}.")
+    for r in warned:
+        if all(r is not h for h in harmed):
+            reasons.append(f"Warning sign: {describe(r)}.")
+    if fairness_flag:
+        reasons.append(f"Fairness flag: {describe(air)}.")
+    if icc1k is not None and np.isfinite(icc1k):
+        reasons.append(f"Agreement of the 360 raters (reliability of a leader's average rating): {icc1k:.2f}"
+                       + ("" if reliable else f", below the {MIN_ICC1K} needed") + ".")
+    for key, r in sc.iterrows():
+        if key == "empathy_360_change_pct" or r["status"] not in (AT_RISK, OFF_TRACK, NO_DATA):
+            continue
+        reasons.append(f"{r['status'].capitalize()}: {describe(r)}.")
+    return Recommendation(decision, headline, reasons, cond)
