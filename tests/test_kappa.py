@@ -194,7 +194,7 @@ def test_fleiss_kappa_long_data_matches_r_irr_kappam_fleiss() -> None:
             "diagnosis": DIAGNOSES.reshape(-1),
         }
     )
-    res = fleiss_kappa(data, units="patient", coders="psychiatrist", values="diagnosis").iloc[0]
+    res = fleiss_kappa(data, targets="patient", raters="psychiatrist", ratings="diagnosis").iloc[0]
     assert res["estimate"] == pytest.approx(0.4302445, abs=1e-7)
     assert res["z"] == pytest.approx(17.65183, abs=1e-5)
     assert res["p_value"] < 1e-50

@@ -1,1 +1,146 @@
-"""TODO."""
+"""Generic statistics on long DataFrames and arrays: the researcher API.
+Nothing here imports the rest of pilot_eval; ``import pilot_eval.stats as ps``.
+
+Every agreement and reliability function takes long data and three column
+names, ``targets=`` (what is rated: sessions, leaders, respondents),
+``raters=`` (who rates: observers, raters; for Cronbach's alpha the items) and
+``ratings=`` (the value), as ``pingouin.intraclass_corr``.  Every interval is
+set with ``confidence=`` (default 0.95).  Results are tidy DataFrames, one row
+per estimate, with ``estimate``, ``ci_low``, ``ci_high`` and the n used.
+
+Reliability and agreement
+    :func:`icc` (crossed design, six Shrout & Fleiss forms),
+    :func:`icc_crossed`, :func:`icc_oneway_unbalanced` (raters nested in
+    targets, unequal numbers), :func:`icc_band_probabilities`,
+    :func:`cohen_kappa`, :func:`fleiss_kappa`, :func:`krippendorff_alpha`,
+    :func:`krippendorff_alpha_ci`, :func:`cronbach_alpha`,
+    :func:`spearman_brown`, :func:`single_rater_from_k`, :func:`raters_needed`.
+Measurement error and change
+    :func:`sem`, :func:`sem_of_mean`, :func:`leader_bands`,
+    :func:`reliable_change_threshold`, :func:`reliable_change`,
+    :func:`same_rater_error`, :func:`change_sem`.
+Effect sizes and baseline equivalence
+    :func:`hedges_g`, :func:`hedges_g_from_stats`, :func:`cox_index`,
+    :func:`baseline_balance`, :func:`partial_correlation`.
+Regression and matching
+    :func:`fit_cluster_ols` (CRV1 cluster-robust OLS) with :class:`Design`,
+    :func:`drop_collinear`, :func:`wald_test`; :func:`wild_cluster_bootstrap`,
+    :func:`cluster_inference`; :func:`fit_count_model`,
+    :func:`dispersion_test`; :func:`matched_effect`, :func:`match_att`,
+    :func:`propensity_logit`.
+Published cut-offs (:mod:`pilot_eval.stats.guidelines`)
+    :func:`koo_li_band`, :func:`koo_li_band_from_ci`,
+    :func:`landis_koch_label`, :func:`reliability_verdict`, :func:`wwc_rating`.
+
+Examples
+--------
+>>> import pingouin as pg
+>>> import pilot_eval.stats as ps
+>>> data = pg.read_dataset("icc")
+>>> ps.icc(data, targets="Wine", raters="Judge", ratings="Scores")["estimate"].round(3).tolist()
+[0.728, 0.728, 0.729, 0.914, 0.914, 0.915]
+"""
+
+from __future__ import annotations
+
+from pilot_eval.stats.balance import (
+    EffectSize,
+    baseline_balance,
+    cox_index,
+    hedges_g,
+    hedges_g_from_stats,
+)
+from pilot_eval.stats.bands import (
+    change_sem,
+    leader_bands,
+    reliable_change,
+    reliable_change_threshold,
+    same_rater_error,
+    sem,
+    sem_of_mean,
+)
+from pilot_eval.stats.cluster_bootstrap import (
+    WildBootstrap,
+    cluster_inference,
+    wild_cluster_bootstrap,
+)
+from pilot_eval.stats.cluster_ols import (
+    ClusterFit,
+    Design,
+    drop_collinear,
+    fit_cluster_ols,
+    wald_test,
+)
+from pilot_eval.stats.count_models import dispersion_test, fit_count_model
+from pilot_eval.stats.guidelines import (
+    koo_li_band,
+    koo_li_band_from_ci,
+    landis_koch_label,
+    reliability_verdict,
+    wwc_rating,
+)
+from pilot_eval.stats.icc import (
+    ICC_METHODS,
+    icc,
+    icc_band_probabilities,
+    icc_crossed,
+    icc_oneway_unbalanced,
+)
+from pilot_eval.stats.internal_consistency import cronbach_alpha
+from pilot_eval.stats.kappa import cohen_kappa, fleiss_kappa
+from pilot_eval.stats.kripp_alpha import krippendorff_alpha, krippendorff_alpha_ci
+from pilot_eval.stats.matching import match_att, matched_effect, propensity_logit
+from pilot_eval.stats.partial_correlation import partial_correlation
+from pilot_eval.stats.spearman_brown import raters_needed, single_rater_from_k, spearman_brown
+
+__all__ = [
+    # reliability and agreement
+    "ICC_METHODS",
+    "icc",
+    "icc_crossed",
+    "icc_oneway_unbalanced",
+    "icc_band_probabilities",
+    "cohen_kappa",
+    "fleiss_kappa",
+    "krippendorff_alpha",
+    "krippendorff_alpha_ci",
+    "cronbach_alpha",
+    "spearman_brown",
+    "single_rater_from_k",
+    "raters_needed",
+    # measurement error and change
+    "sem",
+    "sem_of_mean",
+    "leader_bands",
+    "reliable_change_threshold",
+    "reliable_change",
+    "same_rater_error",
+    "change_sem",
+    # effect sizes and baseline equivalence
+    "EffectSize",
+    "hedges_g",
+    "hedges_g_from_stats",
+    "cox_index",
+    "baseline_balance",
+    "partial_correlation",
+    # regression and matching
+    "Design",
+    "ClusterFit",
+    "drop_collinear",
+    "fit_cluster_ols",
+    "wald_test",
+    "WildBootstrap",
+    "wild_cluster_bootstrap",
+    "cluster_inference",
+    "fit_count_model",
+    "dispersion_test",
+    "matched_effect",
+    "match_att",
+    "propensity_logit",
+    # published cut-offs
+    "koo_li_band",
+    "koo_li_band_from_ci",
+    "landis_koch_label",
+    "reliability_verdict",
+    "wwc_rating",
+]

@@ -31,6 +31,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
+from pilot_eval.stats._checks import check_confidence
+
 #: Relative tolerance under which a column is treated as a linear combination of earlier ones.
 COLLINEAR_TOL = 1e-9
 
@@ -84,10 +86,23 @@ class ClusterFit:
         """Degrees of freedom of the t reference distribution, ``G - 1``."""
         return max(self.n_clusters - 1, 1)
 
-    def t_inference(self, name: str, alpha: float = 0.05) -> dict[str, float]:
-        """Estimate, SE, t(G-1) p-value and ``1 - alpha`` interval of one coefficient."""
+    def t_inference(self, name: str, alpha: float | None = None, *,
+                    confidence: float | None = None) -> dict[str, float]:
+        """Estimate, SE, t(G-1) p-value and ``confidence`` interval of one coefficient.
+
+        ``confidence`` defaults to 0.95; ``alpha`` (``1 - confidence``,
+        positional) is the deprecated spelling of pilot-eval 0.1.
+        """
+        if alpha is not None and confidence is not None:
+            raise TypeError("give confidence= only (alpha is its deprecated complement)")
         est, se = self.estimate(name), self.se(name)
-        crit = stats.t.ppf(1 - alpha / 2, self.df)
+        if alpha is not None:
+            check_confidence(1.0 - alpha)
+            crit = stats.t.ppf(1 - alpha / 2, self.df)
+        else:
+            confidence = 0.95 if confidence is None else confidence
+            check_confidence(confidence)
+            crit = stats.t.ppf((1 + confidence) / 2, self.df)
         t = est / se if se > 0 else np.nan
         p = float(2 * stats.t.sf(abs(t), self.df)) if np.isfinite(t) else np.nan
         return {"estimate": est, "std_error": se, "ci_low": est - crit * se,
@@ -138,6 +153,15 @@ def drop_collinear(X: np.ndarray, names: Sequence[str], tol: float = COLLINEAR_T
     orthonormal ``Q``, so both have the same singular values, and the small
     ``R[:, cols]`` replaces an SVD of the n-row matrix (with the rank
     tolerance ``numpy.linalg.matrix_rank`` would use on ``X[:, cols]``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pilot_eval.stats import drop_collinear
+    >>> X = np.column_stack([np.ones(4), [1.0, 2, 3, 4], [2.0, 4, 6, 8]])
+    >>> design = drop_collinear(X, ["const", "a", "two_a"])
+    >>> design.names, design.dropped
+    (('const', 'a'), ('two_a',))
     """
     names = list(names)
     if X.shape[1] == 0:
@@ -212,6 +236,22 @@ def fit_cluster_ols(y: np.ndarray, design: Design, clusters: pd.Series | np.ndar
     Returns
     -------
     ClusterFit
+
+    Examples
+    --------
+    Twelve org units of five leaders; the coefficient of ``x`` with its CRV1
+    standard error (as statsmodels ``OLS(...).fit(cov_type="cluster")``):
+
+    >>> import numpy as np
+    >>> from pilot_eval.stats import drop_collinear, fit_cluster_ols
+    >>> rng = np.random.default_rng(0)
+    >>> unit = np.repeat(np.arange(12), 5)
+    >>> x = rng.normal(size=60)
+    >>> y = 1.0 + 0.5 * x + rng.normal(size=12)[unit] + rng.normal(size=60)
+    >>> design = drop_collinear(np.column_stack([np.ones(60), x]), ["const", "x"])
+    >>> fit = fit_cluster_ols(y, design, unit)
+    >>> {k: round(float(v), 3) for k, v in fit.t_inference("x", confidence=0.95).items()}
+    {'estimate': 0.522, 'std_error': 0.265, 'ci_low': -0.06, 'ci_high': 1.105, 'p_value': 0.074}
     """
     X = design.X
     y = np.asarray(y, dtype="float64")
@@ -232,6 +272,19 @@ def wald_test(fit: ClusterFit, names: Sequence[str]) -> dict[str, float]:
 
     ``F = b' V^-1 b / q`` referred to ``F(q, G - 1)``, the usual small-cluster
     form of the cluster-robust Wald test (Cameron & Miller 2015, sec. VII).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pilot_eval.stats import drop_collinear, fit_cluster_ols, wald_test
+    >>> rng = np.random.default_rng(1)
+    >>> unit = np.repeat(np.arange(10), 6)
+    >>> X = np.column_stack([np.ones(60), rng.normal(size=(60, 2))])
+    >>> y = X @ [1.0, 0.0, 0.0] + rng.normal(size=60)
+    >>> fit = fit_cluster_ols(y, drop_collinear(X, ["const", "a", "b"]), unit)
+    >>> res = wald_test(fit, ["a", "b"])
+    >>> res["df1"], res["df2"], round(res["p_value"], 3)
+    (2, 9, 0.378)
     """
     idx = [fit.names.index(n) for n in names if n in fit.names]
     q = len(idx)

@@ -15,14 +15,17 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from pilot_eval.stats._checks import check_confidence, renamed_arguments, require_columns
+
 __all__ = ["cronbach_alpha"]
 
 
+@renamed_arguments(subjects="targets", items="raters", scores="ratings")
 def cronbach_alpha(
     data: pd.DataFrame,
-    subjects: str,
-    items: str,
-    scores: str,
+    targets: str,
+    raters: str,
+    ratings: str,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
     """Cronbach's alpha with Feldt's F-based confidence interval.
@@ -30,10 +33,16 @@ def cronbach_alpha(
     Parameters
     ----------
     data : DataFrame
-        Long data, one row per subject x item.
-    subjects, items, scores : str
-        Column names of the respondents (e.g. ``rater_id``), the item codes
-        and the numeric scores.
+        Long data, one row per respondent x item.
+    targets, raters, ratings : str
+        Column names of the respondents (the measured targets, e.g.
+        ``rater_id``), the items (which play the raters' part) and the numeric
+        scores.  The names are those of the ICC and agreement functions
+        because alpha *is* an ICC: with the items as raters it equals the
+        two-way consistency ICC of the mean of ``k`` raters, ICC(C,k) = ICC3k
+        (McGraw & Wong 1996).  (pilot-eval 0.1 called these ``subjects``, ``items``
+        and ``scores``; the old keywords still work for one release, with a
+        ``DeprecationWarning``.)
     confidence : float
         Confidence level of the interval.
 
@@ -66,22 +75,42 @@ def cronbach_alpha(
     Feldt, L. S., Woodruff, D. J., & Salih, F. A. (1987). Statistical
     inference for coefficient alpha. *Applied Psychological Measurement*,
     11(1), 93-103.
+
+    McGraw, K. O., & Wong, S. P. (1996). Forming inferences about some
+    intraclass correlation coefficients. *Psychological Methods*, 1(1), 30-46.
+
+    Examples
+    --------
+    Five respondents answer three items; alpha equals ICC3k with the items as
+    raters:
+
+    >>> import pandas as pd
+    >>> import pilot_eval.stats as ps
+    >>> data = pd.DataFrame({
+    ...     "respondent": [r for r in range(5) for _ in range(3)],
+    ...     "item": ["q1", "q2", "q3"] * 5,
+    ...     "score": [4, 5, 4, 2, 3, 3, 5, 5, 4, 3, 3, 2, 1, 2, 2],
+    ... })
+    >>> res = ps.cronbach_alpha(data, targets="respondent", raters="item", ratings="score")
+    >>> res.round(3)
+       estimate  ci_low  ci_high  n_subjects  n_items  n_dropped
+    0     0.944   0.717    0.994           5        3          0
+    >>> icc3k = ps.icc(data, targets="respondent", raters="item", ratings="score")
+    >>> round(float(icc3k.set_index("method").loc["ICC3k", "estimate"]), 3)
+    0.944
     """
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-    missing = [c for c in (subjects, items, scores) if c not in data.columns]
-    if missing:
-        raise KeyError(f"columns not in data: {missing}")
-    values = pd.to_numeric(data[scores]).to_numpy(dtype=np.float64, na_value=np.nan)
+    check_confidence(confidence)
+    require_columns(data, targets, raters, ratings)
+    values = pd.to_numeric(data[ratings]).to_numpy(dtype=np.float64, na_value=np.nan)
     # alpha does not depend on the order of subjects or items: no id sort
-    s_codes, s_uniques = pd.factorize(data[subjects], sort=False)
-    i_codes, i_uniques = pd.factorize(data[items], sort=False)
+    s_codes, s_uniques = pd.factorize(data[targets], sort=False)
+    i_codes, i_uniques = pd.factorize(data[raters], sort=False)
     if (s_codes < 0).any() or (i_codes < 0).any():
         raise ValueError("missing subject or item ids")
     n_all, k = len(s_uniques), len(i_uniques)
     cell = s_codes.astype(np.int64) * k + i_codes
     if cell.size and np.bincount(cell, minlength=n_all * k).max() > 1:
-        raise ValueError(f"more than one score for some ({subjects}, {items}) pair")
+        raise ValueError(f"more than one score for some ({targets}, {raters}) pair")
     matrix = np.full(n_all * k, np.nan)
     matrix[cell] = values
     matrix = matrix.reshape(n_all, k)

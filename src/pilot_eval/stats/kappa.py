@@ -32,43 +32,24 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from pilot_eval.stats._checks import renamed_arguments, require_columns, z_critical
+from pilot_eval.stats.guidelines import LANDIS_KOCH_LABELS, landis_koch_label
+
 __all__ = ["cohen_kappa", "fleiss_kappa", "landis_koch_label", "LANDIS_KOCH_LABELS"]
-
-#: Landis & Koch (1977) strength-of-agreement labels, lowest first.
-LANDIS_KOCH_LABELS: tuple[str, ...] = (
-    "poor",
-    "slight",
-    "fair",
-    "moderate",
-    "substantial",
-    "almost perfect",
-)
-
-
-def _require_columns(data: pd.DataFrame, *columns: str) -> None:
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        raise KeyError(f"columns not in data: {missing}")
-
-
-def _z_crit(confidence: float) -> float:
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-    return float(stats.norm.isf((1.0 - confidence) / 2.0))
 
 
 def _first_two_coders(
-    data: pd.DataFrame, units: str, coders: str, values: str
+    data: pd.DataFrame, targets: str, raters: str, ratings: str
 ) -> tuple[pd.Series, pd.Series]:
     """Values of the first two coders (by sorted coder id) of each unit."""
-    _require_columns(data, units, coders, values)
-    df = data.loc[data[values].notna().to_numpy(), [units, coders, values]]
-    if df[[units, coders]].duplicated().any():
-        raise ValueError(f"more than one value for some ({units}, {coders}) pair")
-    df = df.sort_values([units, coders], kind="stable")
-    position = df.groupby(units, sort=False, observed=True).cumcount().to_numpy()
-    first = df.loc[position == 0].set_index(units)[values]
-    second = df.loc[position == 1].set_index(units)[values]
+    require_columns(data, targets, raters, ratings)
+    df = data.loc[data[ratings].notna().to_numpy(), [targets, raters, ratings]]
+    if df[[targets, raters]].duplicated().any():
+        raise ValueError(f"more than one value for some ({targets}, {raters}) pair")
+    df = df.sort_values([targets, raters], kind="stable")
+    position = df.groupby(targets, sort=False, observed=True).cumcount().to_numpy()
+    first = df.loc[position == 0].set_index(targets)[ratings]
+    second = df.loc[position == 1].set_index(targets)[ratings]
     first = first.loc[second.index]
     return first, second
 
@@ -137,11 +118,12 @@ def _kappa_from_table(
     }
 
 
+@renamed_arguments(units="targets", coders="raters", values="ratings")
 def cohen_kappa(
     data: pd.DataFrame,
-    units: str,
-    coders: str,
-    values: str,
+    targets: str,
+    raters: str,
+    ratings: str,
     weights: Literal["linear", "quadratic"] | None = None,
     confidence: float = 0.95,
     categories: Sequence[Any] | None = None,
@@ -151,10 +133,12 @@ def cohen_kappa(
     Parameters
     ----------
     data : DataFrame
-        Long data, one row per unit x coder.  Missing values are ignored.
-    units, coders, values : str
-        Column names of the units (e.g. ``session_id``), the coders and the
-        categorical values.
+        Long data, one row per target x rater.  Missing ratings are ignored.
+    targets, raters, ratings : str
+        Column names of the rated units (e.g. ``session_id``), the raters
+        (coders, e.g. ``observer_id``) and the categorical ratings.  (Before
+        0.2 these were ``units``, ``coders`` and ``values``; the old keywords
+        still work for one release, with a ``DeprecationWarning``.)
     weights : {None, "linear", "quadratic"}
         Disagreement weighting on the category ranks: agreement weights
         ``1 - |i - j| / (K - 1)`` (linear, Cicchetti-Allison) or
@@ -178,7 +162,7 @@ def cohen_kappa(
     Each unit contributes one pair: the values of its first two coders in
     sorted coder-id order ("coder 1" = lower id).  Units with more coders use
     only those two; units with one coder are dropped.  Kappa is symmetric in
-    the two coders, so the assignment to "first" and "second" does not
+    the two raters, so the assignment to "first" and "second" does not
     matter.
 
     ``std_error`` is the large-sample (non-null) standard error of Fleiss,
@@ -198,9 +182,25 @@ def cohen_kappa(
     Fleiss, J. L., Cohen, J., & Everitt, B. S. (1969). Large sample standard
     errors of kappa and weighted kappa. *Psychological Bulletin*, 72(5),
     323-327.
+
+    Examples
+    --------
+    Two observers code six sessions as 0 / 1; they disagree on one:
+
+    >>> import pandas as pd
+    >>> from pilot_eval.stats import cohen_kappa
+    >>> data = pd.DataFrame({
+    ...     "session": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6],
+    ...     "observer": ["a", "b"] * 6,
+    ...     "code": [1, 1, 0, 0, 1, 1, 0, 1, 1, 1, 0, 0],
+    ... })
+    >>> res = cohen_kappa(data, targets="session", raters="observer", ratings="code")
+    >>> res[["estimate", "p_observed", "p_expected", "n_units"]].round(3)
+       estimate  p_observed  p_expected  n_units
+    0     0.667       0.833         0.5        6
     """
-    z_crit = _z_crit(confidence)
-    first, second = _first_two_coders(data, units, coders, values)
+    z_crit = z_critical(confidence)
+    first, second = _first_two_coders(data, targets, raters, ratings)
     if len(first) == 0:
         raise ValueError("no unit has values from two coders")
     c1, c2, n_cat = _category_codes(first, second, categories)
@@ -231,16 +231,16 @@ def cohen_kappa(
 
 
 def _counts_from_long(
-    data: pd.DataFrame, units: str, values: str, categories: Sequence[Any] | None
+    data: pd.DataFrame, targets: str, ratings: str, categories: Sequence[Any] | None
 ) -> np.ndarray:
-    _require_columns(data, units, values)
-    df = data.loc[data[values].notna().to_numpy(), [units, values]]
-    u_codes, u_uniques = pd.factorize(df[units], sort=True)
+    require_columns(data, targets, ratings)
+    df = data.loc[data[ratings].notna().to_numpy(), [targets, ratings]]
+    u_codes, u_uniques = pd.factorize(df[targets], sort=True)
     if categories is None:
-        v_codes, cats = pd.factorize(df[values], sort=True)
+        v_codes, cats = pd.factorize(df[ratings], sort=True)
     else:
         cats = pd.Index(categories)
-        v_codes = cats.get_indexer(df[values])
+        v_codes = cats.get_indexer(df[ratings])
         if (v_codes < 0).any():
             raise ValueError("data contain values outside categories")
     n_u, n_c = len(u_uniques), len(cats)
@@ -248,11 +248,12 @@ def _counts_from_long(
     return np.bincount(flat, minlength=n_u * n_c).reshape(n_u, n_c)
 
 
+@renamed_arguments(units="targets", coders="raters", values="ratings")
 def fleiss_kappa(
     data: pd.DataFrame,
-    units: str | None = None,
-    coders: str | None = None,
-    values: str | None = None,
+    targets: str | None = None,
+    raters: str | None = None,
+    ratings: str | None = None,
     confidence: float = 0.95,
     categories: Sequence[Any] | None = None,
 ) -> pd.DataFrame:
@@ -265,7 +266,7 @@ def fleiss_kappa(
         raters put the subject in the category; every row sums to the same
         number of raters), when ``units`` and ``values`` are ``None``; or long
         data with one row per unit x coder.
-    units, coders, values : str, optional
+    targets, raters, ratings : str, optional
         Column names for long data.  ``coders`` is only used to check that no
         coder rated a unit twice; raters need not be the same for every unit.
     confidence : float
@@ -310,21 +311,33 @@ def fleiss_kappa(
 
     Fleiss, J. L., Levin, B., & Paik, M. C. (2003). *Statistical Methods for
     Rates and Proportions* (3rd ed.). Wiley, ch. 18.
+
+    Examples
+    --------
+    A counts matrix (3 subjects, 4 raters each, 2 categories); by hand,
+    P-bar = (1 + 1 + 0.5) / 3 = 0.833, P-bar_e = (7/12)**2 + (5/12)**2 = 0.514:
+
+    >>> import pandas as pd
+    >>> from pilot_eval.stats import fleiss_kappa
+    >>> counts = pd.DataFrame({"yes": [4, 0, 3], "no": [0, 4, 1]})
+    >>> fleiss_kappa(counts)[["estimate", "p_bar", "p_e", "n_raters"]].round(3)
+       estimate  p_bar    p_e  n_raters
+    0     0.657  0.833  0.514         4
     """
-    z_crit = _z_crit(confidence)
-    if units is None and values is None:
+    z_crit = z_critical(confidence)
+    if targets is None and ratings is None:
         counts = data.to_numpy(dtype=np.float64)
         if np.isnan(counts).any() or (counts < 0).any():
             raise ValueError("count matrix must hold non-negative numbers")
-    elif units is not None and values is not None:
-        if coders is not None:
-            _require_columns(data, coders)
-            present = data[values].notna().to_numpy()
-            if data.loc[present, [units, coders]].duplicated().any():
-                raise ValueError(f"more than one value for some ({units}, {coders}) pair")
-        counts = _counts_from_long(data, units, values, categories).astype(np.float64)
+    elif targets is not None and ratings is not None:
+        if raters is not None:
+            require_columns(data, raters)
+            present = data[ratings].notna().to_numpy()
+            if data.loc[present, [targets, raters]].duplicated().any():
+                raise ValueError(f"more than one value for some ({targets}, {raters}) pair")
+        counts = _counts_from_long(data, targets, ratings, categories).astype(np.float64)
     else:
-        raise ValueError("give both units and values for long data, or neither")
+        raise ValueError("give both targets and ratings for long data, or neither")
     m_per_unit = counts.sum(axis=1)
     if counts.shape[0] < 1 or not np.all(m_per_unit == m_per_unit[0]):
         raise ValueError("every unit must have the same number of ratings")
@@ -367,41 +380,3 @@ def fleiss_kappa(
             }
         ]
     )
-
-
-def landis_koch_label(kappa: Any) -> Any:
-    """Landis & Koch (1977) strength-of-agreement label of a kappa.
-
-    Parameters
-    ----------
-    kappa : float, array-like or Series
-
-    Returns
-    -------
-    str, ndarray or Series
-        ``"poor"`` (< 0), ``"slight"`` (0-0.20), ``"fair"`` (0.21-0.40),
-        ``"moderate"`` (0.41-0.60), ``"substantial"`` (0.61-0.80) or
-        ``"almost perfect"`` (0.81-1.00); ``None`` for NaN.  The published
-        bands are given to two decimals; between them a value goes to the
-        lower band (upper limits inclusive: 0.20 is slight, 0.205 is fair).
-
-    References
-    ----------
-    Landis, J. R., & Koch, G. G. (1977). The measurement of observer
-    agreement for categorical data. *Biometrics*, 33(1), 159-174, p. 165.
-    """
-    arr = np.asarray(kappa, dtype=np.float64)
-    flat = np.atleast_1d(arr)
-    codes = np.select(
-        [flat < 0, flat <= 0.20, flat <= 0.40, flat <= 0.60, flat <= 0.80, flat <= 1.0 + 1e-12],
-        [0, 1, 2, 3, 4, 5],
-        default=6,
-    )
-    names = np.array(list(LANDIS_KOCH_LABELS) + [None], dtype=object)
-    labels = names[codes]
-    if isinstance(kappa, pd.Series):
-        return pd.Series(labels, index=kappa.index, name=kappa.name, dtype="str")
-    if arr.ndim == 0:
-        item = labels[0]
-        return None if item is None else str(item)
-    return labels.reshape(arr.shape)

@@ -10,8 +10,8 @@
   Abadie-Imbens (2006) standard error, optionally with the regression bias
   correction of Abadie & Imbens (2011).
 * :func:`matched_effect` - the two together on an outcome frame, as a row of
-  ``effects.csv``; :func:`matched_sample` / :func:`matched_balance` give the
-  matched sample and its WWC balance (:func:`pilot_eval.stats.balance.baseline_balance`).
+  ``effects.csv``; :func:`matched_sample` gives the matched sample (its WWC
+  balance is computed by the effects step).
 
 The Abadie-Imbens variance of the matching estimator of the ATT with ``M = 1``
 match (Abadie & Imbens 2006, Theorem 7; Abadie, Drukker, Herr & Imbens 2004,
@@ -58,7 +58,7 @@ import pandas as pd
 from scipy import stats
 from sklearn.linear_model import LogisticRegression
 
-from pilot_eval.stats.balance import baseline_balance
+from pilot_eval.stats._checks import check_confidence
 from pilot_eval.stats.cluster_ols import dummies, numeric_with_indicator
 
 #: Caliper in standard deviations of the logit of the propensity score (Austin 2011).
@@ -105,6 +105,16 @@ def propensity_logit(frame: pd.DataFrame, covariates: Sequence[str] = PS_COVARIA
 
     Categorical covariates (role, culture) enter as indicators; numeric ones
     are standardised, missing values by the indicator method.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from pilot_eval.stats import propensity_logit
+    >>> frame = pd.DataFrame({"arm": ["pilot", "pilot", "comparison", "comparison"],
+    ...                       "tenure_years": [1.0, 2.0, 6.0, 7.0]})
+    >>> logit = propensity_logit(frame, covariates=["tenure_years"])
+    >>> bool(logit[0] > 0 > logit[3])
+    True
     """
     parts = []
     for c in covariates:
@@ -157,6 +167,17 @@ def match_att(y: np.ndarray, treated: np.ndarray, score: np.ndarray, caliper: fl
     Returns
     -------
     MatchResult
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pilot_eval.stats import match_att
+    >>> score = np.array([0.1, 0.4, 0.8, 0.15, 0.35, 0.9, 2.0])
+    >>> treated = np.array([True, True, True, False, False, False, False])
+    >>> y = np.array([5.0, 6.0, 7.0, 4.0, 5.5, 6.0, 9.0])
+    >>> res = match_att(y, treated, score, caliper=0.5)
+    >>> round(res.att, 3), res.n_matched, res.control_pos.tolist()
+    (0.833, 3, [3, 4, 5])
     """
     y = np.asarray(y, dtype="float64")
     treated = np.asarray(treated, dtype=bool)
@@ -231,30 +252,74 @@ def _match(frame: pd.DataFrame, caliper_sd: float, bias_correct: bool = True) ->
     return df, match_att(df["endline"].to_numpy(dtype="float64"), treated, logit, caliper, mu0)
 
 
-def matched_effect(frame: pd.DataFrame, caliper_sd: float = CALIPER_SD, alpha: float = 0.05,
-                   bias_correct: bool = True) -> dict[str, object]:
+def matched_effect(frame: pd.DataFrame, caliper_sd: float = CALIPER_SD, alpha: float | None = None,
+                   bias_correct: bool = True, *, confidence: float | None = None) -> dict[str, object]:
     """Propensity-score matching ATT on the endline value, as an ``effects.csv`` row.
 
     Parameters
     ----------
     frame
-        Output of :func:`pilot_eval.measures.outcome_frames.outcome_frame`.
+        One row per leader with ``arm`` (``pilot`` / ``comparison``),
+        ``baseline``, ``endline`` and the propensity covariates
+        :data:`PS_COVARIATES` (the outcome frames of
+        :mod:`pilot_eval.measures.outcome_frames`).
     caliper_sd
         Caliper in SDs of the propensity logit.
     alpha
-        1 - confidence level (normal interval, estimate +- z SE).
+        Deprecated: ``1 - confidence``, kept positional for the callers of
+        pilot-eval 0.1.  Give ``confidence=`` instead (not both).
     bias_correct
         Correct each pair for the remaining covariate difference with the
         regression of :func:`control_outcome_model` (Abadie & Imbens 2011):
         matching on the propensity score balances the covariates only on
         average, and the correction removes most of the noise that pairs
         with different baselines add.
+    confidence
+        Confidence level of the normal interval ``estimate +- z SE``
+        (default 0.95).
+
+    Returns
+    -------
+    dict
+        ``estimate``, ``std_error``, ``ci_low``, ``ci_high``, ``p_value``,
+        ``n``, ``n_pilot``, ``n_comparison``, ``ci_method``, ``note``.
+
+    References
+    ----------
+    Abadie, A. & Imbens, G. W. (2006). Large sample properties of matching
+    estimators for average treatment effects. *Econometrica*, 74(1), 235-267.
+
+    Abadie, A. & Imbens, G. W. (2011). Bias-corrected matching estimators for
+    average treatment effects. *Journal of Business & Economic Statistics*,
+    29(1), 1-11.
+
+    Examples
+    --------
+    Forty pilot and sixty comparison leaders; the pilot adds 0.5 to the endline:
+
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from pilot_eval.stats import matched_effect
+    >>> rng = np.random.default_rng(7)
+    >>> n = 100
+    >>> frame = pd.DataFrame({
+    ...     "arm": ["pilot"] * 40 + ["comparison"] * 60,
+    ...     "role": rng.choice(["manager", "director"], n),
+    ...     "culture": rng.choice(["north", "south"], n),
+    ...     "tenure_years": rng.uniform(1, 10, n),
+    ...     "baseline": rng.normal(3.5, 0.5, n),
+    ... })
+    >>> frame["endline"] = (frame["baseline"] + 0.5 * (frame["arm"] == "pilot")
+    ...                     + rng.normal(0, 0.3, n))
+    >>> row = matched_effect(frame, confidence=0.95)
+    >>> round(row["estimate"], 2), round(row["ci_low"], 2), round(row["ci_high"], 2), row["n_pilot"]
+    (0.52, 0.37, 0.66, 39)
     """
     df, res = _match(frame, caliper_sd, bias_correct)
     if res.n_matched < MIN_MATCHED:
         raise ValueError(f"only {res.n_matched} pilot leader(s) have a comparison leader within the caliper "
                          f"(fewer than {MIN_MATCHED}): no matching estimate")
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = _z_from(alpha, confidence)
     p = float(2 * stats.norm.sf(abs(res.att / res.std_error))) if res.std_error > 0 else np.nan
     dropped = res.n_treated - res.n_matched
     note = (f"1:1 nearest neighbour with replacement on the propensity logit (role, culture, tenure, "
@@ -270,6 +335,18 @@ def matched_effect(frame: pd.DataFrame, caliper_sd: float = CALIPER_SD, alpha: f
             "p_value": p, "n": res.n_matched + res.n_controls_used,
             "n_pilot": res.n_matched, "n_comparison": res.n_controls_used,
             "ci_method": "Abadie-Imbens SE, normal", "note": note}
+
+
+def _z_from(alpha: float | None, confidence: float | None) -> float:
+    """Normal critical value from ``confidence`` (or the deprecated ``alpha = 1 - confidence``)."""
+    if alpha is not None and confidence is not None:
+        raise TypeError("give confidence= only (alpha is its deprecated complement)")
+    if alpha is not None:
+        check_confidence(1.0 - alpha)
+        return float(stats.norm.ppf(1 - alpha / 2))
+    confidence = 0.95 if confidence is None else confidence
+    check_confidence(confidence)
+    return float(stats.norm.ppf((1 + confidence) / 2))
 
 
 def matched_sample(frame: pd.DataFrame, caliper_sd: float = CALIPER_SD) -> pd.DataFrame:

@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from pilot_eval.stats._checks import check_confidence
+
 PARTIAL_CORR_COLUMNS: tuple[str, ...] = ("n", "k", "r", "ci_low", "ci_high", "p_value", "dof")
 
 
@@ -63,7 +65,24 @@ def partial_correlation(
     ----------
     Fisher, R. A. (1924). The distribution of the partial correlation
     coefficient. *Metron*, 3, 329-332.
+
+    Examples
+    --------
+    ``x`` and ``y`` both follow ``z``; controlling for it leaves little:
+
+    >>> import numpy as np
+    >>> from pilot_eval.stats import partial_correlation
+    >>> rng = np.random.default_rng(0)
+    >>> z = rng.normal(size=200)
+    >>> x = z + rng.normal(size=200)
+    >>> y = z + rng.normal(size=200)
+    >>> round(float(np.corrcoef(x, y)[0, 1]), 2)
+    0.5
+    >>> partial_correlation(x, y, z.reshape(-1, 1), confidence=0.95).round(3)
+         n  k      r  ci_low  ci_high  p_value  dof
+    0  200  1  0.061  -0.079    0.198    0.392  197
     """
+    check_confidence(confidence)
     x = np.asarray(x, dtype="float64")
     y = np.asarray(y, dtype="float64")
     controls = np.asarray(controls, dtype="float64").reshape(len(x), -1)

@@ -45,6 +45,12 @@ def spearman_brown(rho1: Any, k: Any) -> Any:
     References
     ----------
     Spearman, C. (1910); Brown, W. (1910). *British Journal of Psychology*, 3.
+
+    Examples
+    --------
+    >>> from pilot_eval.stats import spearman_brown
+    >>> round(spearman_brown(0.2, 12), 3)  # 12 raters of single-rater reliability 0.2
+    0.75
     """
     rho1 = np.asarray(rho1, dtype=np.float64)
     k = np.asarray(k, dtype=np.float64)
@@ -73,6 +79,12 @@ def single_rater_from_k(rho_k: Any, k: Any) -> Any:
     References
     ----------
     Spearman, C. (1910); Brown, W. (1910). *British Journal of Psychology*, 3.
+
+    Examples
+    --------
+    >>> from pilot_eval.stats import single_rater_from_k
+    >>> round(single_rater_from_k(0.75, 12), 3)
+    0.2
     """
     rho_k = np.asarray(rho_k, dtype=np.float64)
     k = np.asarray(k, dtype=np.float64)
@@ -112,6 +124,14 @@ def raters_needed(rho1: Any, target: Any) -> Any:
     Spearman, C. (1910); Brown, W. (1910). *British Journal of Psychology*, 3.
     Shrout, P. E., & Fleiss, J. L. (1979). *Psychological Bulletin*, 86(2),
     420-428 (the number of judges needed for a target reliability).
+
+    Examples
+    --------
+    >>> from pilot_eval.stats import raters_needed
+    >>> raters_needed(0.2, 0.75)
+    12.0
+    >>> raters_needed(0.0, 0.75)
+    inf
     """
     rho1 = np.asarray(rho1, dtype=np.float64)
     target = np.asarray(target, dtype=np.float64)
