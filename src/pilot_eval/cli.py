@@ -35,6 +35,8 @@ def validate(
     from pilot_eval.data.validate import validate_cohort
 
     result = validate_cohort(data_dir)
+    for w in result.warnings:  # probable mistakes that do not make the cohort invalid
+        _err(f"warning: {w.format()}")
     if result.ok:
         cfg = result.config
         tables = ", ".join(f"{k} ({len(v)} rows)" for k, v in sorted(result.tables.items()))
@@ -99,9 +101,51 @@ def report(
     except ReportError as exc:
         _err(f"report failed: {exc}\nnothing was written to {out}; an earlier report there is untouched")
         raise typer.Exit(1)
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP (report.build.Interrupted)
+        _err(f"report {exc or 'interrupted'}: nothing was written to {out}; an earlier report there is untouched")
+        raise typer.Exit(128 + getattr(exc, "signum", 2))
     total = sum(r.seconds for r in result.notebooks)
     typer.echo(f"report written to {result.out_dir} ({len(result.notebooks)} notebooks, {total:.1f} s); "
                f"open {result.out_dir / 'index.html'}")
+
+
+@app.command(name="import")
+def import_(
+    spec: Path = typer.Argument(..., help="SPEC.toml mapping the exports onto the cohort tables."),
+    out: Path = typer.Option(..., "--out", "-o", help="Cohort folder to write (new, or an earlier import)."),
+    salt_file: Optional[Path] = typer.Option(
+        None, "--salt-file", help="Pseudonymise every ID with the salt in this file (made when missing; "
+                                  "keep it outside the cohort folder)."),
+) -> None:
+    """Build a cohort folder from survey and HRIS exports, as a SPEC maps them; then validate it."""
+    from pilot_eval.data.importers import ImportProblems, import_cohort
+
+    try:
+        result = import_cohort(spec, out, salt_file=salt_file)
+    except ImportProblems as exc:
+        _err(str(exc))
+        raise typer.Exit(2)
+    for note in result.notes:
+        typer.echo(f"note: {note}")
+    rows = ", ".join(f"{k} ({n} rows)" for k, n in sorted(result.rows.items()))
+    typer.echo(f"OK: wrote a valid cohort to {out}: {rows}"
+               + ("; IDs pseudonymised" if result.pseudonymised else ""))
+
+
+@app.command()
+def init(
+    folder: Path = typer.Argument(..., help="New folder for the starter files."),
+) -> None:
+    """Write a starter cohort folder: commented cohort.toml, empty tables, an XLSX workbook and a SPEC template."""
+    from pilot_eval.data.importers import write_starter
+
+    try:
+        written = write_starter(folder)
+    except FileExistsError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(2)
+    typer.echo(f"wrote {len(written)} starter files to {folder}: fill in cohort.toml and the tables "
+               f"(or the workbook, or map your exports in SPEC.toml), then run pilot-eval validate {folder}")
 
 
 def main() -> None:  # console script entry point
