@@ -29,6 +29,7 @@ import pandas as pd
 
 from pilot_eval.data.config import CohortConfig
 from pilot_eval.data.windows import window_of
+from pilot_eval.measures._common import is_label
 
 #: Fidelity indicators of :func:`fidelity_indicators`.
 FIDELITY_INDICATORS: tuple[str, ...] = (
@@ -43,10 +44,6 @@ FIDELITY_COLUMNS: tuple[str, ...] = (
 
 #: Feedback given sooner than this many hours counts as timely.
 FEEDBACK_HOURS = 48.0
-
-
-def _is(values: pd.Series, label: str) -> np.ndarray:
-    return values.eq(label).to_numpy(dtype=bool, na_value=False)
 
 
 def practice_plateau(
@@ -131,13 +128,13 @@ def fidelity_indicators(
     DataFrame
         Columns of :data:`FIDELITY_COLUMNS`, one row per pilot leader.
     """
-    pilot_ids = leaders.loc[_is(leaders["arm"], "pilot"), ["leader_id"]].reset_index(drop=True)
+    pilot_ids = leaders.loc[is_label(leaders["arm"], "pilot"), ["leader_id"]].reset_index(drop=True)
     s = sessions[window_of(sessions["date"], config).eq("pilot").to_numpy(dtype=bool, na_value=False)]
     s = s[s["leader_id"].isin(pilot_ids["leader_id"]).to_numpy(dtype=bool)]
-    practice = s[_is(s["kind"], "practice")]
+    practice = s[is_label(s["kind"], "practice")]
     done = practice.groupby("leader_id", observed=True).size().rename("practice_sessions")
     plateau = practice_plateau(practice, run_length=run_length, min_gain=min_gain)
-    fb = s[_is(s["kind"], "feedback")]
+    fb = s[is_label(s["kind"], "feedback")]
     lat = pd.to_numeric(fb["feedback_latency_hours"]).astype("float64")
     fb = pd.DataFrame({"leader_id": fb["leader_id"].to_numpy(), "_lat": lat.to_numpy()}).dropna()
     fb["_fast"] = (fb["_lat"] < FEEDBACK_HOURS).astype("float64")

@@ -24,10 +24,11 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from pilot_eval.measures import scores as measures
 from pilot_eval.data.cohort import Cohort
 from pilot_eval.data.config import MONTH_DAYS, CohortConfig
 from pilot_eval.data.windows import pilot_months
+from pilot_eval.measures import scores as measures
+from pilot_eval.measures._common import suppress_small_cells
 
 #: Lagging outcome -> its event-count column in :func:`measures.outcome_rates`.
 OUTCOME_COUNTS: dict[str, str] = {
@@ -178,14 +179,10 @@ def lagging_summary(lagging: pd.DataFrame, leaders: pd.DataFrame, config: Cohort
     scale = measures.RATE_PER_MEMBERS * measures.RATE_PER_DAYS
     out["rate"] = out["events"] / out["person_days"] * scale
     out["pre_rate"] = out["pre_events"] / out["pre_person_days"] * scale
-    small = out["leaders"].to_numpy() < config.min_group_size
     cols = ["events", "person_days", "rate", "pre_rate"]
     out[cols] = out[cols].astype("float64")
-    out.loc[small, cols] = np.nan
-    n = pd.array(out["leaders"].to_numpy(dtype="int64"), dtype="Int64")
-    n[small] = pd.NA
-    out["leaders"] = n
-    out["suppressed"] = np.where(small, f"fewer than {config.min_group_size} leaders: not shown", "")
+    out = suppress_small_cells(out, "leaders", cols, config.min_group_size,
+                               f"fewer than {config.min_group_size} leaders: not shown")
     return out[["outcome", "period", "arm", "leaders", "events", "person_days", "rate", "pre_rate",
                 "suppressed"]]
 

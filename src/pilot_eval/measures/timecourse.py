@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from typing import Iterable
 
-import numpy as np
 import pandas as pd
 
 from pilot_eval.measures import scores as measures
@@ -26,6 +25,7 @@ from pilot_eval.data.cohort import Cohort
 from pilot_eval.data.config import MONTH_DAYS
 from pilot_eval.measures.lagging_outcomes import OUTCOME_COUNTS, available_outcomes, month_outcome_rates
 from pilot_eval.data.windows import month_of, pre_months
+from pilot_eval.measures._common import suppress_small_cells
 
 TIMECOURSE_COLUMNS: tuple[str, ...] = (
     "indicator", "kind", "arm", "month", "value", "n_leaders", "suppressed",
@@ -107,13 +107,10 @@ def indicator_timecourse(cohort: Cohort, exclude: Iterable[str] = ()) -> pd.Data
     out = pd.concat(parts, ignore_index=True)
     out["month"] = out["month"].astype("int64")
     out = out[out["month"].isin(months)]
-    small = out["n_leaders"].to_numpy() < cfg.min_group_size
-    out["value"] = np.where(small, np.nan, out["value"].to_numpy(dtype="float64"))
-    out["suppressed"] = np.where(
-        small, f"fewer than {cfg.min_group_size} leaders: not shown (min_group_size)", "")
-    n = pd.array(out["n_leaders"].to_numpy(dtype="int64"), dtype="Int64")
-    n[small] = pd.NA  # a small group's size is not shown either
-    out["n_leaders"] = n
+    # a small group's value and its size are not shown (privacy rule)
+    out = suppress_small_cells(
+        out.assign(value=out["value"].astype("float64")), "n_leaders", ["value"], cfg.min_group_size,
+        f"fewer than {cfg.min_group_size} leaders: not shown (min_group_size)")
     order = {name: i for i, name in enumerate(UNITS)}
     out = out.sort_values(["indicator", "arm", "month"], key=lambda c: c.map(order) if c.name == "indicator" else c)
     return out[list(TIMECOURSE_COLUMNS)].reset_index(drop=True)

@@ -21,8 +21,20 @@ if "rfc3987_syntax" not in sys.modules and "jsonschema" not in sys.modules:
 import altair as alt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-#: Colours of the two arms, used in every chart.
-ARM_COLOURS = {"pilot": "#1f77b4", "comparison": "#ff7f0e"}
+from pilot_eval.data.contract import ARMS, RATER_TYPES, WAVES  # noqa: E402
+from pilot_eval.data.windows import WINDOWS  # noqa: E402
+from pilot_eval.stats.guidelines import (  # noqa: E402
+    NOT_SATISFIED,
+    REQUIRES_ADJUSTMENT,
+    SATISFIED,
+    WWC_ADJUSTMENT_MAX,
+    WWC_SATISFIED_MAX,
+)
+
+#: Colours of the two arms (pilot, comparison), used in every chart.
+ARM_COLOURS = dict(zip(ARMS, ("#1f77b4", "#ff7f0e")))
+#: Column order of the coverage charts: the survey waves, then the date windows.
+_COVERAGE_WINDOWS = ["waves", *WINDOWS]
 
 
 def use_offline_renderer() -> None:
@@ -44,7 +56,7 @@ def coverage_chart(coverage) -> alt.Chart:
         alt.Chart(coverage)
         .mark_rect()
         .encode(
-            x=alt.X("window:N", sort=["waves", "pre", "pilot", "follow_up"], title="Window"),
+            x=alt.X("window:N", sort=_COVERAGE_WINDOWS, title="Window"),
             y=alt.Y("table:N", title=None),
             color=alt.Color("completeness:Q", scale=alt.Scale(domain=[0, 1], scheme="blues"),
                             legend=alt.Legend(format="%", title="Months with data")),
@@ -54,7 +66,7 @@ def coverage_chart(coverage) -> alt.Chart:
                     title="Date coverage of each table")
     ) + (
         alt.Chart(coverage).mark_text(fontSize=11)
-        .encode(x=alt.X("window:N", sort=["waves", "pre", "pilot", "follow_up"]), y="table:N",
+        .encode(x=alt.X("window:N", sort=_COVERAGE_WINDOWS), y="table:N",
                 text=alt.Text("completeness:Q", format=".0%"))
     )
 
@@ -65,10 +77,10 @@ def response_rate_chart(rates) -> alt.Chart:
         alt.Chart(rates)
         .mark_bar()
         .encode(
-            x=alt.X("rater_type:N", title=None, sort=["self", "manager", "peer", "direct_report"]),
-            xOffset=alt.XOffset("wave:N", sort=["baseline", "midpoint", "endline"]),
+            x=alt.X("rater_type:N", title=None, sort=list(RATER_TYPES)),
+            xOffset=alt.XOffset("wave:N", sort=list(WAVES)),
             y=alt.Y("completeness:Q", axis=_pct_axis("Response rate"), scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("wave:N", sort=["baseline", "midpoint", "endline"], title="Wave"),
+            color=alt.Color("wave:N", sort=list(WAVES), title="Wave"),
             tooltip=["wave", "rater_type", "expected", "observed"],
         )
         .properties(width=360, height=200, title="360 survey response rate by wave and rater type")
@@ -81,8 +93,8 @@ def raters_per_leader_chart(counts, min_raters: int) -> alt.Chart:
     bars = base.mark_bar().encode(
         x=alt.X("n_raters:O", title="Responding raters per leader"),
         y=alt.Y("leaders:Q", title="Leaders"),
-        color=alt.Color("wave:N", sort=["baseline", "midpoint", "endline"], title="Wave"),
-        xOffset=alt.XOffset("wave:N", sort=["baseline", "midpoint", "endline"]),
+        color=alt.Color("wave:N", sort=list(WAVES), title="Wave"),
+        xOffset=alt.XOffset("wave:N", sort=list(WAVES)),
         tooltip=["rater_type", "wave", "n_raters", "leaders"],
     ).properties(width=220, height=160)
     return bars.facet(column=alt.Column("rater_type:N", title=None, sort=["peer", "direct_report"])).properties(
@@ -97,7 +109,7 @@ def pulse_response_chart(rates) -> alt.Chart:
         .encode(
             x=alt.X("month:O", title="Month (0 = first month of the pilot)"),
             y=alt.Y("completeness:Q", axis=_pct_axis("Response rate"), scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("window:N", sort=["pre", "pilot", "follow_up"], title="Window"),
+            color=alt.Color("window:N", sort=list(WINDOWS), title="Window"),
             tooltip=["month", "window", "expected", "observed"],
         )
         .properties(width=420, height=180, title="Team pulse response rate per month")
@@ -107,20 +119,21 @@ def pulse_response_chart(rates) -> alt.Chart:
 def love_plot(balance) -> alt.Chart:
     """Standardised mean differences at baseline with the WWC thresholds (0.05, 0.25)."""
     data = balance.dropna(subset=["smd"]).assign(abs_smd=lambda d: d["smd"].abs())
+    low, high = WWC_SATISFIED_MAX, WWC_ADJUSTMENT_MAX
     rules = alt.Chart(
-        pd.DataFrame({"x": [-0.25, -0.05, 0.05, 0.25],
-                                        "kind": ["0.25", "0.05", "0.05", "0.25"]})
+        pd.DataFrame({"x": [-high, -low, low, high],
+                      "kind": [f"{high:g}", f"{low:g}", f"{low:g}", f"{high:g}"]})
     ).mark_rule(strokeDash=[4, 3], color="#888").encode(x="x:Q")
     points = alt.Chart(data).mark_point(filled=True, size=70).encode(
         x=alt.X("smd:Q", title="Standardised difference, pilot - comparison (Hedges' g / Cox index)"),
         y=alt.Y("variable:N", sort=alt.EncodingSortField("abs_smd", order="descending"), title=None),
         color=alt.Color("wwc_rating:N", title="WWC rating",
-                        scale=alt.Scale(domain=["satisfied", "requires statistical adjustment", "not satisfied"],
+                        scale=alt.Scale(domain=[SATISFIED, REQUIRES_ADJUSTMENT, NOT_SATISFIED],
                                         range=["#2ca02c", "#ff7f0e", "#d62728"])),
         tooltip=["variable", "pilot_mean", "comparison_mean", "smd", "wwc_rating"],
     )
     return (rules + points).properties(width=420, height=max(120, 18 * len(data)),
-                                       title="Baseline balance (love plot); dashed lines at |0.05| and |0.25|")
+                                       title=f"Baseline balance (love plot); dashed lines at |{low:g}| and |{high:g}|")
 
 
 def group_means_chart(summary, by: str, measure: str) -> alt.Chart:

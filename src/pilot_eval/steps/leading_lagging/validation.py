@@ -85,6 +85,7 @@ from pilot_eval.stats.count_models import fit_count_model
 from pilot_eval.stats.design import control_design, standardise
 from pilot_eval.stats.partial_correlation import partial_correlation
 from pilot_eval.stats.predictive import P_ADJUST_METHODS, STOP_AFTER, adjust_p_values, cv_predictive_gain
+from pilot_eval.measures._common import suppress_small_cells
 from pilot_eval.measures.fidelity import FIDELITY_INDICATORS, fidelity_indicators
 from pilot_eval.data.windows import pilot_months, pre_months
 
@@ -224,12 +225,8 @@ def indicator_summary(indicators: pd.DataFrame, config: CohortConfig) -> pd.Data
     long = indicators.melt(id_vars=["arm"], value_vars=names, var_name="indicator").dropna(subset=["value"])
     out = (long.groupby(["indicator", "arm"], observed=True)["value"]
                .agg(n="size", mean="mean", sd="std").reset_index())
-    small = out["n"].to_numpy() < config.min_group_size
-    out.loc[small, ["mean", "sd"]] = np.nan
-    n = pd.array(out["n"].to_numpy(dtype="int64"), dtype="Int64")
-    n[small] = pd.NA
-    out["n"] = n
-    out["suppressed"] = np.where(small, f"fewer than {config.min_group_size} leaders: not shown", "")
+    out = suppress_small_cells(out, "n", ["mean", "sd"], config.min_group_size,
+                               f"fewer than {config.min_group_size} leaders: not shown")
     out["_o"] = out["indicator"].map({name: i for i, name in enumerate(INDICATORS)})
     return out.sort_values(["_o", "arm"], ascending=[True, False]).drop(columns="_o").reset_index(drop=True)
 
