@@ -63,12 +63,16 @@ class Cohort:
         Typed tables by name (only those present in the folder).
     files
         Input files read, by table name (``"cohort"`` for ``cohort.toml``).
+    warnings
+        Findings that do not make the cohort invalid (near-duplicate
+        categories), see :class:`pilot_eval.data.validate.ValidationResult`.
     """
 
     path: Path
     config: CohortConfig
     tables: dict[str, pd.DataFrame]
     files: dict[str, Path]
+    warnings: tuple[Violation, ...] = ()
 
     def has(self, name: str) -> bool:
         """Whether table ``name`` is present."""
@@ -123,7 +127,8 @@ class Cohort:
         return [name for name in OPTIONAL_TABLES if name not in self.tables]
 
 
-def load_cohort(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Cohort:
+def load_cohort(path: str | Path, overrides: Mapping[str, Any] | None = None,
+                params: Mapping[str, Any] | None = None) -> Cohort:
     """Validate and load a cohort folder.
 
     Parameters
@@ -134,6 +139,9 @@ def load_cohort(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
         Settings replacing those of ``cohort.toml`` (e.g. notebook parameters
         ``{"min_group_size": 8}``), applied with
         :meth:`CohortConfig.with_overrides`; ``None`` values are ignored.
+    params
+        The run's ``-p`` parameters, checked against their bounds and the
+        cohort (behaviour codes) with the cohort, so every problem is listed at once.
 
     Returns
     -------
@@ -146,12 +154,12 @@ def load_cohort(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
         If the folder (or an override) breaks the data contract; it lists
         every violation.
     """
-    result = validate_cohort(path, overrides=overrides)
+    result = validate_cohort(path, overrides=overrides, params=params)
     if not result.ok or result.config is None:
         raise CohortValidationError(result.violations, result.path)
     order = [t.name for t in TABLES]
     tables = {name: result.tables[name] for name in order if name in result.tables}
-    return Cohort(result.path, result.config, tables, dict(result.files))
+    return Cohort(result.path, result.config, tables, dict(result.files), tuple(result.warnings))
 
 
 __all__ = ["Cohort", "CohortValidationError", "load_cohort"]

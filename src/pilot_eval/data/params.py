@@ -10,9 +10,11 @@ and ``-p cohort_label=007`` stays the string "007".
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any, Callable, Mapping
 
 from pilot_eval.errors import InputError
+from pilot_eval.stats.predictive import P_ADJUST_METHODS
 
 
 class ParameterError(InputError):
@@ -35,13 +37,52 @@ def _to_int(text: str) -> int:
     return int(value)
 
 
+def _between(low: float, high: float, what: str = "") -> Callable[[Any], str | None]:
+    """A check: finite and in [low, high]."""
+    def check(value: Any) -> str | None:
+        if isinstance(value, float) and not math.isfinite(value):
+            return "must be a finite number"
+        if not low <= value <= high:
+            return f"must be in [{low:g}, {high:g}]{what}"
+        return None
+    return check
+
+
+def _finite(value: Any) -> str | None:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "must be a finite number"
+    if abs(value) > 10_000:
+        return "must be in [-10000, 10000]"
+    return None
+
+
+def _one_of(allowed: tuple[str, ...]) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        return None if value in allowed else f"must be one of {', '.join(allowed)}"
+    return check
+
+
+def _codes(value: Any) -> str | None:
+    parts = str(value).split(";")
+    if str(value).strip() and any(not p.strip() for p in parts):
+        return "must be behaviour codes separated by ';' (no empty codes)"
+    return None
+
+
 @dataclasses.dataclass(frozen=True)
 class Parameter:
+    """One ``-p`` parameter: name, text-to-value conversion, type, help and value bounds.
+
+    ``check(value)`` returns ``None`` when the converted value is usable, else
+    the rule it breaks (checked by :func:`value_problems` before any notebook runs).
+    """
+
     name: str
     convert: Callable[[str], Any]
     type_name: str
     help: str
     user_settable: bool = True
+    check: Callable[[Any], str | None] | None = None
 
 
 PARAMETERS: dict[str, Parameter] = {
@@ -54,22 +95,32 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter("min_raters_per_category", _to_int, "int",
                   "peer / direct-report categories shown only with at least this many raters (overrides cohort.toml)"),
         Parameter("target_empathy_360_change_pct", float, "float",
-                  "scorecard target: % change of the 360 empathy score (overrides cohort.toml)"),
+                  "scorecard target: % change of the 360 empathy score (overrides cohort.toml)",
+                  check=_finite),
         Parameter("target_leaders_improved_pct", float, "float",
-                  "scorecard target: % of pilot leaders reliably improved (overrides cohort.toml)"),
+                  "scorecard target: % of pilot leaders reliably improved (overrides cohort.toml)",
+                  check=_between(0, 100)),
         Parameter("target_hr_incidents_change_pct", float, "float",
-                  "scorecard target: % change of HR incidents per 100 team members (overrides cohort.toml)"),
+                  "scorecard target: % change of HR incidents per 100 team members (overrides cohort.toml)",
+                  check=_finite),
         Parameter("exclude_behaviours", str, "str",
-                  "';'-separated behaviour codes left out of behaviour_index"),
+                  "';'-separated behaviour codes left out of behaviour_index (each must exist in behaviours.csv)",
+                  check=_codes),
         Parameter("exclude_unreliable", _to_bool, "bool",
                   "leave behaviours with Krippendorff's alpha < 0.667 out of behaviour_index"),
         Parameter("target_reliability", float, "float",
-                  "reliability a rater average should reach (Spearman-Brown minimum raters)"),
-        Parameter("n_boot", _to_int, "int", "bootstrap replicates for confidence intervals"),
-        Parameter("seed", _to_int, "int", "random seed for bootstraps and permutation tests"),
-        Parameter("n_permutations", _to_int, "int", "permutations of the arm labels in the permuted-treatment check (controls notebook)"),
-        Parameter("calibration_threshold", float, "float", "leniency (scale points) beyond which a rater whose interval excludes 0 is flagged for recalibration"),
-        Parameter("p_adjust_method", str, "str", "multiplicity adjustment across leading -> lagging pairs: holm (family-wise, default) or fdr_bh (leading-lagging notebook)"),
+                  "reliability a rater average should reach (Spearman-Brown minimum raters), in (0, 1)",
+                  check=_between(0.01, 0.99, " (a reliability strictly between 0 and 1)")),
+        Parameter("n_boot", _to_int, "int", "bootstrap replicates for confidence intervals, 1..100000",
+                  check=_between(1, 100_000)),
+        Parameter("seed", _to_int, "int", "random seed for bootstraps and permutation tests, 0..4294967295",
+                  check=_between(0, 2**32 - 1)),
+        Parameter("n_permutations", _to_int, "int", "permutations of the arm labels in the permuted-treatment check (controls notebook), 1..100000",
+                  check=_between(1, 100_000)),
+        Parameter("calibration_threshold", float, "float", "leniency (scale points) beyond which a rater whose interval excludes 0 is flagged for recalibration",
+                  check=_between(0, 100, " scale points")),
+        Parameter("p_adjust_method", str, "str", "multiplicity adjustment across leading -> lagging pairs: holm (family-wise, default) or fdr_bh (leading-lagging notebook)",
+                  check=_one_of(P_ADJUST_METHODS)),
     ]
 }
 
@@ -116,6 +167,29 @@ def parse_assignments(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
             "invalid report parameters:\n  " + "\n  ".join(problems) + f"\nknown parameters: {known}"
         )
     return out
+
+
+def value_problems(params: Mapping[str, Any]) -> list[tuple[str, Any, str]]:
+    """``(name, value, rule)`` for every ``-p`` value outside its parameter's bounds.
+
+    Cohort settings (``min_group_size``...) are bounded by the cohort validator
+    instead; the codes of ``exclude_behaviours`` are checked against the
+    cohort's codebook there too.
+
+    Examples
+    --------
+    >>> value_problems({"n_boot": -5, "p_adjust_method": "bogus", "seed": 3})
+    [('n_boot', -5, 'must be in [1, 100000]'), ('p_adjust_method', 'bogus', 'must be one of holm, fdr_bh')]
+    """
+    problems = []
+    for name, value in params.items():
+        param = PARAMETERS.get(name)
+        if param is None or param.check is None or value is None:
+            continue
+        rule = param.check(value)
+        if rule is not None:
+            problems.append((name, value, rule))
+    return problems
 
 
 def cohort_overrides(params: Mapping[str, Any]) -> dict[str, Any]:
