@@ -26,6 +26,7 @@ import statsmodels.formula.api as smf
 from scipy import stats
 
 from pilot_eval.steps.effects import models as effects
+from pilot_eval.steps.effects import text as effects_text
 from pilot_eval.stats.cluster_ols import fit_cluster_ols
 from pilot_eval.data.cohort import load_cohort
 from pilot_eval.steps.results import write_result
@@ -283,11 +284,11 @@ def test_estimate_effects_is_deterministic(small_run):
 
 def test_summary_and_adjustment_text(small_run):
     cohort, run = small_run
-    text = effects.summary_text(run)
+    text = effects_text.summary_text(run)
     anc = run.table[(run.table.outcome == "empathy_360") & (run.table.model == "ancova")].iloc[0]
     assert f"ancova {anc.estimate:.3f}" in text
     assert "org units (clusters): 16" in text
-    para = effects.adjustment_text(run.table, run.covariates)
+    para = effects_text.adjustment_text(run.table, run.covariates)
     assert para.startswith("360 empathy score:")
     assert f"{anc.estimate:+.3f}" in para and f"{anc.ci_low:+.3f}" in para
     naive = run.table[(run.table.outcome == "empathy_360") & (run.table.model == "naive")].iloc[0]
@@ -304,8 +305,8 @@ def test_no_comparison_group_gives_prepost_only(tmp_path):
     assert run.table.note.str.contains("not a causal estimate").all()
     assert set(run.skipped.model) == {"naive", "ancova", "mixed", "did", "matched"}
     assert run.skipped.reason.str.contains("no comparison group").all()
-    assert "not causal" in effects.summary_text(run)
-    assert "is not a training effect" in effects.adjustment_text(run.table)
+    assert "not causal" in effects_text.summary_text(run)
+    assert "is not a training effect" in effects_text.adjustment_text(run.table)
 
 
 def test_missing_optional_tables_are_skipped_with_reason(tmp_path):
@@ -319,7 +320,7 @@ def test_missing_optional_tables_are_skipped_with_reason(tmp_path):
     assert set(sk.index) == {"behaviour_index", "hr_incidents", "escalations"}
     assert "no observations / behaviours table" in sk.loc["behaviour_index", "reason"]
     assert "no incidents table" in sk.loc["hr_incidents", "reason"]
-    assert "skipped outcomes: behaviour_index, hr_incidents, escalations" in effects.summary_text(run)
+    assert "skipped outcomes: behaviour_index, hr_incidents, escalations" in effects_text.summary_text(run)
 
 
 # ---------------------------------------------------------------------------

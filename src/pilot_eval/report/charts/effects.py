@@ -21,10 +21,14 @@ MODEL_COLOURS = ["#9e9e9e", "#bdbdbd", "#1f77b4", "#17becf", "#2ca02c", "#9467bd
 
 
 def coefficient_plot(table: pd.DataFrame) -> alt.Chart:
-    """Estimate and 95% CI of every model, one panel per outcome (own x scale)."""
-    data = table.dropna(subset=["estimate"]).assign(
+    """Estimate and 95% CI of every model, one panel per outcome (own x scale).
+
+    The count model's rows (risk outcomes, a % change of the rate) are on another scale than the
+    rate differences of the other models and are left out; :func:`count_effect_chart` shows them.
+    """
+    data = table[table["model"] != "count"].dropna(subset=["estimate"]).assign(
         model_label=lambda d: d["model"].map(MODEL_LABELS).fillna(d["model"]))
-    order = [MODEL_LABELS[m] for m in MODELS]
+    order = [MODEL_LABELS[m] for m in MODELS if m in MODEL_LABELS]
     colour = alt.Color("model_label:N", title="Model", sort=order,
                        scale=alt.Scale(domain=order, range=MODEL_COLOURS))
     base = alt.Chart().encode(y=alt.Y("model_label:N", sort=order, title=None), color=colour)
@@ -45,6 +49,21 @@ def coefficient_plot(table: pd.DataFrame) -> alt.Chart:
         .resolve_scale(x="independent", y="independent")
         .properties(title="Training effect by model: what the controls change")
     )
+
+
+def count_effect_chart(table: pd.DataFrame) -> alt.Chart:
+    """The risk outcomes' adjusted count-model effects: % change of the rate with 95% CI."""
+    data = table[table["model"] == "count"].dropna(subset=["estimate"])
+    base = alt.Chart(data).encode(y=alt.Y("outcome:N", title=None))
+    zero = alt.Chart(data).mark_rule(color="#555", strokeDash=[3, 3]).encode(x=alt.datum(0))
+    bars = base.mark_rule(strokeWidth=2, color="#1f77b4").encode(
+        x=alt.X("ci_low:Q", title="Change in the event rate, pilot vs comparison teams (%), 95% CI"), x2="ci_high:Q")
+    pts = base.mark_point(filled=True, size=60, color="#1f77b4").encode(
+        x="estimate:Q", tooltip=["outcome", alt.Tooltip("estimate:Q", format=".1f"),
+                                 alt.Tooltip("ci_low:Q", format=".1f"), alt.Tooltip("ci_high:Q", format=".1f"), "n"])
+    return alt.layer(zero, bars, pts).properties(
+        width=360, height=30 * max(1, len(data)),
+        title="Risk outcomes: adjusted count model (the scorecard's Risk panel)")
 
 
 def event_study_chart(coefs: pd.DataFrame) -> alt.Chart:

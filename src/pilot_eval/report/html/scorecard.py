@@ -1,69 +1,101 @@
 """The report's ``index.html``: the executive balanced scorecard as one page.
 
 Self-contained: inline CSS and hand-drawn inline SVG (confidence bands and
-monthly sparklines), no scripts, no fonts or images from the network, so it
-opens offline on a locked-down machine.  Every piece of user-supplied text
-(cohort name, method notes) goes through :func:`pilot_eval.privacy.escape_html`.
-No employee or rater IDs appear; teams flagged by the early-warning rule are
-named by their pseudonymous leader ID only.
+monthly trend lines with axes), no scripts, no fonts or images from the
+network, so it opens offline on a locked-down machine.  It has a viewport
+setting for phones and a print stylesheet (no panel split across pages,
+black text).  Every piece of user-supplied text goes through
+:func:`pilot_eval.privacy.escape_html`.  No employee or rater IDs appear;
+teams flagged by the early-warning rule are named by their pseudonymous
+leader ID only.
+
+Status colours are WCAG AA on white text (contrast at least 4.5:1, checked
+in ``tests/test_scorecard_page.py``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from pilot_eval.report.notebooks import default_notebooks_dir
-from pilot_eval.report.html.index import NOTEBOOK_TITLES, STYLE, page
+from pilot_eval.report.html.index import NOTEBOOK_TITLES, page
 from pilot_eval.privacy import escape_html as esc
-from pilot_eval.steps.decision.scorecard import AT_RISK, NO_DATA, OFF_TRACK, ON_TRACK, PANELS, Recommendation
+from pilot_eval.steps.decision.evaluate import DecisionResult
+from pilot_eval.steps.decision.indicators import AT_RISK, NO_DATA, OFF_TRACK, ON_TRACK, PANELS
 
-STATUS_COLOUR = {ON_TRACK: "#1a7f37", AT_RISK: "#b7791f", OFF_TRACK: "#c53030", NO_DATA: "#718096"}
-DECISION_COLOUR = {"scale": "#1a7f37", "iterate": "#b7791f", "stop": "#c53030"}
+STATUS_COLOUR = {ON_TRACK: "#1a7f37", AT_RISK: "#975a16", OFF_TRACK: "#c53030", NO_DATA: "#5a6677"}
+DECISION_COLOUR = {"scale": "#1a7f37", "iterate": "#975a16", "stop": "#c53030"}
+VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
 
 EXTRA_STYLE = """
-.panels{display:grid;grid-template-columns:repeat(auto-fit,minmax(19rem,1fr));gap:1rem}
-.panel{border:1px solid #d9e2ec;border-radius:8px;padding:.6rem 1rem 1rem;background:#fff}
+body{margin:1rem auto}
+.panels{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(19rem,100%),1fr));gap:1rem}
+.panel{border:1px solid #d9e2ec;border-radius:8px;padding:.6rem 1rem 1rem;background:#fff;min-width:0}
 .panel h2{font-size:1.15rem;margin:.3rem 0 .6rem}
 .ind{border-top:1px solid #eef2f7;padding:.55rem 0}
 .ind .name{font-weight:600}.ind .meta{color:#52606d;font-size:.8rem}
 .val{font-size:1.35rem;font-weight:700}.tgt{color:#52606d;font-size:.9rem}
 .badge{display:inline-block;border-radius:999px;padding:.05rem .55rem;color:#fff;font-size:.8rem;font-weight:600}
 .rec{border-radius:8px;padding:.8rem 1.2rem;color:#fff;margin:1rem 0}
-.rec h2{margin:.1rem 0 .4rem;font-size:1.3rem}.rec ul{margin:.2rem 0 .2rem 1rem;padding:0}
+.rec h2{margin:.1rem 0 .4rem;font-size:1.3rem}
+.summary{font-size:1.05rem;line-height:1.45}.summary p{margin:.35rem 0}
 .small{font-size:.85rem;color:#52606d}
+.scroll{overflow-x:auto;max-width:100%}
 main{max-width:72rem}
+p,li,div{overflow-wrap:anywhere}
+svg{max-width:100%;height:auto}
+@media print{
+  body{margin:0;max-width:none;color:#000;font-size:10pt}
+  .panels{display:block}
+  .panel,.ind,.rec,.summary,table,tr,li{break-inside:avoid;page-break-inside:avoid}
+  .panel{margin:0 0 .5rem;border-color:#000}
+  .rec{background:#fff !important;color:#000;border:2px solid #000}
+  .badge{background:#fff !important;color:#000;border:1px solid #000}
+  .small,.meta,.tgt,.sub{color:#000 !important}
+  a{color:#000;text-decoration:underline}
+  h2{break-after:avoid;page-break-after:avoid}
+}
 """
 
 
 def _fmt(value: float, unit: str) -> str:
-    if not np.isfinite(value):
-        return "n/a"
-    if unit == "%":
+    if value is None or not np.isfinite(value):
+        return "no data"
+    if unit in ("%", "% of scale"):
         return f"{value:+.1f}%"
+    if unit == "percentage points":
+        return f"{value:+.0f} pts"
     if unit == "ratio":
         return f"{value:.2f}"
-    return f"{value:+.3f}"
+    if unit == "share":
+        return f"{value:+.2f}"
+    return f"{value:+.2f}"
+
+
+UNIT_WORDS = {"% of scale": "percent of the scale's full range", "%": "change in the rate",
+              "percentage points": "percentage points, pilot minus comparison", "points": "scale points",
+              "share": "change in the share of behaviours shown", "ratio": "lowest / highest group rate"}
 
 
 def band_svg(value: float, lo: float, hi: float, target: float, unit: str, width: int = 220) -> str:
-    """A horizontal confidence band with the estimate (dot), target (line) and zero (grey)."""
+    """A horizontal confidence band with the estimate (dot), target (dashed line) and no change (grey)."""
     if not np.all(np.isfinite([value, lo, hi])):
         return ""
-    pts = [lo, hi, target, value] + ([0.0] if unit != "ratio" else [])
+    ref = 1.0 if unit == "ratio" else 0.0
+    pts = [lo, hi, target, value, ref]
     a, b = min(pts), max(pts)
     pad = (b - a) * 0.1 or 1.0
     a, b = a - pad, b + pad
     x = lambda v: 10 + (width - 20) * (v - a) / (b - a)  # noqa: E731
     parts = [f'<svg width="{width}" height="26" viewBox="0 0 {width} 26" role="img" '
-             f'aria-label="estimate {esc(_fmt(value, unit))}, band {esc(_fmt(lo, unit))} to {esc(_fmt(hi, unit))}, '
-             f'target {esc(_fmt(target, unit))}">']
+             f'aria-label="estimate {esc(_fmt(value, unit))}, 95% range {esc(_fmt(lo, unit))} to '
+             f'{esc(_fmt(hi, unit))}, target {esc(_fmt(target, unit))}">']
     parts.append(f'<line x1="10" y1="13" x2="{width - 10}" y2="13" stroke="#e2e8f0" stroke-width="2"/>')
-    if unit != "ratio":
-        parts.append(f'<line x1="{x(0):.1f}" y1="5" x2="{x(0):.1f}" y2="21" stroke="#a0aec0" stroke-width="1"/>')
+    parts.append(f'<line x1="{x(ref):.1f}" y1="5" x2="{x(ref):.1f}" y2="21" stroke="#a0aec0" stroke-width="1"/>')
     parts.append(f'<rect x="{x(lo):.1f}" y="8" width="{max(x(hi) - x(lo), 1):.1f}" height="10" rx="3" fill="#90cdf4"/>')
     parts.append(f'<line x1="{x(target):.1f}" y1="2" x2="{x(target):.1f}" y2="24" stroke="#2d3748" stroke-width="2" '
                  'stroke-dasharray="3,2"/>')
@@ -72,95 +104,193 @@ def band_svg(value: float, lo: float, hi: float, target: float, unit: str, width
     return "".join(parts)
 
 
-def sparkline_svg(trend: pd.DataFrame, width: int = 220, height: int = 44) -> str:
-    """Monthly trend by arm (pilot solid, comparison dashed); month 0 marked."""
+def sparkline_svg(trend: pd.DataFrame, window: Sequence[int] = (), width: int = 240, height: int = 70,
+                  what: str = "") -> str:
+    """Monthly trend by arm (pilot solid blue, comparison dashed orange) with axes.
+
+    The months ``window`` (the window the indicator's number is about) are
+    shaded; the x axis is labelled with months from the pilot start, the y
+    axis with the lowest and highest value.
+    """
     if trend is None or trend.empty:
         return '<span class="small">no monthly trend</span>'
-    months = sorted(trend["month"].unique())
+    months = sorted(int(m) for m in trend["month"].unique())
     lo, hi = float(trend["value"].min()), float(trend["value"].max())
     span = (hi - lo) or 1.0
-    x = lambda m: 6 + (width - 12) * (months.index(m) / max(len(months) - 1, 1))  # noqa: E731
-    y = lambda v: height - 6 - (height - 12) * (v - lo) / span  # noqa: E731
+    left, right, top, bottom = 34, 6, 4, 16
+    x = lambda m: left + (width - left - right) * ((m - months[0]) / max(months[-1] - months[0], 1))  # noqa: E731
+    y = lambda v: height - bottom - (height - top - bottom) * (v - lo) / span  # noqa: E731
     parts = [f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
-             'aria-label="monthly trend, pilot and comparison">']
+             f'aria-label="{esc(what or "monthly trend")}: pilot and comparison by month">']
+    win = [m for m in window if months[0] <= m <= months[-1]]
+    if win:
+        x0, x1 = x(min(win)) - 3, x(max(win)) + 3
+        parts.append(f'<rect x="{x0:.1f}" y="{top}" width="{x1 - x0:.1f}" height="{height - top - bottom}" '
+                     'fill="#edf2f7"/>')
+    parts.append(f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="#4a5568"/>')
+    parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="#4a5568"/>')
+    ticks = sorted({months[0], 0, months[-1]} & set(months)) if 0 in months else [months[0], months[-1]]
+    for m in ticks:
+        parts.append(f'<text x="{x(m):.1f}" y="{height - 4}" font-size="9" text-anchor="middle" fill="#1f2933">'
+                     f'{m}</text>')
+    for v in (lo, hi):
+        parts.append(f'<text x="{left - 3}" y="{y(v) + 3:.1f}" font-size="9" text-anchor="end" fill="#1f2933">'
+                     f'{v:.2g}</text>')
     if 0 in months:
-        parts.append(f'<line x1="{x(0):.1f}" y1="2" x2="{x(0):.1f}" y2="{height - 2}" stroke="#cbd5e0"/>')
-    for arm, style in (("comparison", 'stroke="#ed8936" stroke-dasharray="4,3"'), ("pilot", 'stroke="#2b6cb0"')):
+        parts.append(f'<line x1="{x(0):.1f}" y1="{top}" x2="{x(0):.1f}" y2="{height - bottom}" stroke="#a0aec0" '
+                     'stroke-dasharray="2,2"/>')
+    for arm, style in (("comparison", 'stroke="#c05621" stroke-dasharray="4,3"'), ("pilot", 'stroke="#2b6cb0"')):
         sub = trend[trend["arm"] == arm].sort_values("month")
         if len(sub) < 2:
             continue
-        pts = " ".join(f"{x(m):.1f},{y(v):.1f}" for m, v in zip(sub["month"], sub["value"]))
+        pts = " ".join(f"{x(int(m)):.1f},{y(v):.1f}" for m, v in zip(sub["month"], sub["value"]))
         parts.append(f'<polyline fill="none" stroke-width="2" {style} points="{pts}"/>')
     parts.append("</svg>")
     return "".join(parts)
 
 
+def _window_months(row: pd.Series, trend_months: Sequence[int], pilot: Sequence[int],
+                   follow_up: Sequence[int]) -> list[int]:
+    period = str(row.get("source_period", "") or row.get("period", ""))
+    if "follow-up" in period:
+        return list(follow_up)
+    if "last pilot month" in period or "month" in period:
+        return [max(pilot)] if pilot else []
+    return list(pilot)
+
+
+def _indicator(r: pd.Series, trend: pd.DataFrame | None, window: list[int]) -> str:
+    st = r["status"]
+    unit = r["unit"]
+    has = st != NO_DATA and np.isfinite(r["value"])
+    target = ("at least " + _fmt(r["target"], unit)) if unit == "ratio" else _fmt(r["target"], unit)
+    out = [f'<div class="ind"><div class="name">{esc(r["label"])}</div>']
+    out.append(f'<span class="val">{esc(_fmt(r["value"], unit))}</span> '
+               f'<span class="tgt">target {esc(target)}</span> '
+               f'<span class="badge" style="background:{STATUS_COLOUR.get(st, STATUS_COLOUR[NO_DATA])}">{esc(st)}</span>')
+    if has:
+        out.append(f"<div>{band_svg(r['value'], r['ci_low'], r['ci_high'], r['target'], unit)}</div>")
+        chance = 100 * float(r["probability"])
+        chance_text = ("more than 99" if chance > 99 else "less than 1" if chance < 1 else f"{chance:.0f}")
+        meta = (f"95% range {_fmt(r['ci_low'], unit)} to {_fmt(r['ci_high'], unit)} "
+                f"({UNIT_WORDS.get(unit, unit)}) · {chance_text}% chance the target is met · "
+                f"{int(r['n'])} leaders")
+        if np.isfinite(r.get("pilot_share", np.nan)):
+            meta += f" · pilot share {r['pilot_share']:.0f}%, comparison share {r['comparison_share']:.0f}%"
+        out.append(f'<div class="meta">{esc(meta)}</div>')
+    conf = r.get("confidence", np.nan)
+    bits = [f"{r['kind']} indicator, {r['cadence']}"]
+    if isinstance(conf, (int, float)) and np.isfinite(conf):
+        bits.append(f"data confidence {r['confidence_label']} ({conf:.2f})")
+    if r.get("period"):
+        bits.append(f"period: {r['period']}")
+    out.append(f'<div class="meta">{esc(" · ".join(bits))}</div>')
+    if trend is not None and len(trend):
+        out.append(f"<div>{sparkline_svg(trend, window, what=str(r['label']))}</div>")
+    if r.get("note"):
+        out.append(f'<div class="meta">{esc(r["note"])}.</div>')
+    step = str(r.get("step", "") or "")
+    if step:
+        out.append(f'<div class="meta"><a href="html/{esc(step)}.html">How this was computed: '
+                   f'{esc(NOTEBOOK_TITLES.get(step, "the step page"))}</a></div>')
+    out.append("</div>")
+    return "".join(out)
+
+
 def render(
     cohort_name: str,
     subtitle: str,
-    scorecard: pd.DataFrame,
-    recommendation: Recommendation,
-    trends: pd.DataFrame,
-    warnings: pd.DataFrame,
+    result: DecisionResult,
+    summary: Sequence[str],
+    trends: pd.DataFrame | None,
+    warnings: pd.DataFrame | None,
     notes: Iterable[str],
     steps: Iterable[str],
+    rule_text: Sequence[str] = (),
+    status_rule: str = "",
+    error_rate: str = "",
+    months: dict[str, Sequence[int]] | None = None,
 ) -> str:
-    """HTML of the executive scorecard page."""
-    body = [f"<main><h1>{esc(cohort_name)}</h1><p class=\"sub\">{esc(subtitle)}</p>"]
-    colour = DECISION_COLOUR.get(recommendation.decision, "#4a5568")
+    """HTML of the executive scorecard page.
+
+    Parameters
+    ----------
+    cohort_name, subtitle
+        Page title and the line under it (escaped).
+    result
+        The decision (:func:`pilot_eval.steps.decision.evaluate.decide_from_results`).
+    summary
+        The executive sentences (:func:`pilot_eval.steps.decision.summary.executive_summary`).
+    trends, warnings
+        :func:`pilot_eval.steps.decision.trends.monthly_trends` and ``pulse_early_warnings``.
+    notes
+        Notes on the data.
+    steps
+        Notebook stems, for links.
+    rule_text, status_rule
+        The decision rule and the status rule, in words.
+    error_rate
+        The rule's measured error rate for this design
+        (:func:`pilot_eval.steps.decision.oc.error_rate_sentence`).
+    months
+        ``{"pilot": [...], "follow_up": [...]}`` months, to shade each trend's window.
+    """
+    months = months or {}
+    pilot_m, fu_m = list(months.get("pilot", [])), list(months.get("follow_up", []))
+    body = [f'<main><h1>{esc(cohort_name)}</h1><p class="sub">{esc(subtitle)}</p>']
+    colour = DECISION_COLOUR.get(result.recommendation, "#4a5568")
     body.append(f'<section class="rec" style="background:{colour}"><h2>Recommendation: '
-                f'{esc(recommendation.decision.upper())}</h2><p>{esc(recommendation.headline)}</p><ul>'
-                + "".join(f"<li>{esc(r)}</li>" for r in recommendation.reasons) + "</ul></section>")
+                f'{esc(result.recommendation.upper())}</h2><p>{esc(result.headline)}</p></section>')
+    body.append('<section class="summary">' + "".join(f"<p>{esc(s)}</p>" for s in summary)
+                + (f"<p>{esc(error_rate)}</p>" if error_rate else "") + "</section>")
+    body.append("<h2>Why</h2><ul>" + "".join(f"<li>{esc(r)}</li>" for r in result.reasons[1:]) + "</ul>")
     body.append('<div class="panels">')
+    sc = result.scorecard
     for panel in PANELS:
         body.append(f'<section class="panel"><h2>{esc(panel)}</h2>')
-        for _, r in scorecard[scorecard["panel"] == panel].iterrows():
-            st = r["status"]
-            trend = trends[trends["indicator"] == r["indicator"]] if trends is not None else None
-            ci = (f"95% band {_fmt(r['ci_low'], r['unit'])} to {_fmt(r['ci_high'], r['unit'])}"
-                  if np.isfinite(r["ci_low"]) else "no band")
-            n = int(r["n"]) if np.isfinite(r["n"]) else 0
-            body.append(
-                f'<div class="ind"><div class="name">{esc(r["label"])}</div>'
-                f'<span class="val">{esc(_fmt(r["value"], r["unit"]))}</span> '
-                f'<span class="tgt">target {esc(_fmt(r["target"], r["unit"]) if r["unit"] != "ratio" else "≥ " + _fmt(r["target"], r["unit"]))}</span> '
-                f'<span class="badge" style="background:{STATUS_COLOUR.get(st, "#718096")}">{esc(st)}</span>'
-                f'<div>{band_svg(r["value"], r["ci_low"], r["ci_high"], r["target"], r["unit"])}</div>'
-                f'<div class="meta">{esc(ci)} · n = {n} · confidence {esc(r["confidence_label"])} '
-                f'({r["confidence"]:.2f}) · {esc(r["kind"])}, {esc(r["cadence"])} · {esc(r["period"])}</div>'
-                f'<div>{sparkline_svg(trend) if trend is not None and len(trend) else ""}</div>'
-                f'<div class="meta">{esc(r["method"])}</div></div>')
+        for _, r in sc[sc["panel"] == panel].iterrows():
+            trend = trends[trends["indicator"] == r["indicator"]] if trends is not None and len(trends) else None
+            body.append(_indicator(r, trend, _window_months(r, [], pilot_m, fu_m)))
         body.append("</section>")
     body.append("</div>")
+    if rule_text:
+        body.append('<section class="rule"><h2>The decision rule</h2><ol>'
+                    + "".join(f"<li>{esc(t)}</li>" for t in rule_text) + "</ol>"
+                    + (f"<p>{esc(status_rule)}</p>" if status_rule else "") + "</section>")
     body.append("<h2>Early warnings: teams whose pulse is falling</h2>")
     if warnings is None or warnings.empty:
-        body.append("<p>No team's pulse crossed its control limit (EWMA rule; teams of at least "
-                    "<code>min_group_size</code> respondents only).</p>")
+        body.append("<p>No team's pulse fell below its control limit (a moving-average rule against the team's "
+                    "own level before the pilot; only teams with enough respondents to be shown).</p>")
     else:
-        body.append("<table><tr><th>Team (leader)</th><th>Arm</th><th>First month flagged</th><th>Pulse</th>"
-                    "<th>Team's pre-pilot level</th><th>Respondents</th></tr>")
+        body.append('<div class="scroll"><table><tr><th>Team (leader)</th><th>Group</th><th>Month first flagged</th>'
+                    "<th>Pulse</th><th>Team's level before the pilot</th><th>Respondents</th></tr>")
         for _, w in warnings.iterrows():
             body.append(f"<tr><td>{esc(w['leader_id'])}</td><td>{esc(w['arm'])}</td><td>{int(w['month'])}</td>"
                         f"<td>{w['pulse']:.2f}</td><td>{w['baseline']:.2f}</td><td>{int(w['n_respondents'])}</td></tr>")
-        body.append("</table>")
-    body.append("<h2>How to read this page</h2><ul class=\"small\">"
-                "<li><b>Status</b>: <i>on track</i> - the estimate meets its target and the 95% band shows a real "
-                "improvement; <i>off track</i> - even the best end of the band misses the target; <i>at risk</i> - "
-                "the data cannot tell yet.</li>"
-                "<li><b>Band</b>: blue bar = 95% confidence band, dot = estimate, dashed line = target, grey line = no change.</li>"
-                "<li><b>Confidence</b>: mean of data completeness, rater adequacy and measured reliability (0-1).</li>"
-                "<li><b>Leading</b> indicators move first (monthly); <b>lagging</b> ones confirm the return later (quarterly).</li>"
-                "<li>Trend lines: pilot (blue) and comparison (orange, dashed) by month; the vertical line is the pilot start.</li>"
+        body.append("</table></div>")
+    body.append('<h2>How to read this page</h2><ul class="small">'
+                "<li><b>Band</b>: blue bar = 95% range, dot = estimate, dashed line = target, grey line = no change.</li>"
+                "<li><b>360 empathy change</b> is in percent of the scale's full range (percent of maximum "
+                "possible): 100 times the change in scale points divided by the distance from the lowest to the "
+                "highest answer, so it does not depend on how the answers are numbered.</li>"
+                "<li><b>Risk</b> changes are changes in the event rate of pilot teams compared with similar teams, "
+                "in percent (a rate ratio of 0.7 is -30%).</li>"
+                "<li><b>Data confidence</b>: mean of data completeness, rater adequacy and measured reliability (0 to 1).</li>"
+                "<li><b>Leading</b> indicators move first (monthly); <b>lagging</b> ones confirm the return later.</li>"
+                "<li>Trend lines: pilot (blue) and comparison (orange, dashed) by month from the pilot start; the "
+                "shaded months are the window the number is about; groups too small to show are left out.</li>"
                 "</ul>")
     notes = list(notes)
     if notes:
-        body.append("<h2>Notes on the data</h2><ul class=\"small\">" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>")
+        body.append('<h2>Notes on the data</h2><ul class="small">' + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>")
     body.append("<h2>The evidence behind this page</h2><ul>")
     for stem in steps:
-        body.append(f'<li><a href="html/{esc(stem)}.html">{esc(NOTEBOOK_TITLES.get(stem, stem))}</a></li>')
-    body.append('</ul><p class="small">Machine-readable numbers: <a href="results/scorecard.csv">results/scorecard.csv</a> '
-                'and the other files in <code>results/</code>; provenance in <a href="manifest.json">manifest.json</a>.</p></main>')
+        body.append(f'<li><a href="html/{esc(stem)}.html">{esc(NOTEBOOK_TITLES.get(stem, "Step page"))}</a></li>')
+    body.append('</ul><p class="small">Machine-readable numbers: <a href="results/scorecard.csv">the scorecard '
+                'table</a> and the other tables in the results folder; what the report was made from: '
+                '<a href="manifest.json">the manifest</a>.</p></main>')
     html = page(cohort_name + " - pilot scorecard", "\n".join(body))
+    html = html.replace('<meta charset="utf-8">', '<meta charset="utf-8">\n' + VIEWPORT, 1)
     return html.replace("</style>", EXTRA_STYLE + "</style>", 1)
 
 

@@ -29,7 +29,8 @@ from pilot_eval.steps.decision import rule
 from pilot_eval.steps.decision.scorecard import (
     build_scorecard, confidence_components, reliability_icc1k, usable_comparison,
 )
-from pilot_eval.steps.effects.models import adjustment_covariates, estimate_effects
+from pilot_eval.steps.baseline import leader_baseline
+from pilot_eval.steps.effects.models import adjustment_covariates, estimate_effects, has_comparison
 from pilot_eval.steps.reliability.change import leader_reliable_change
 from pilot_eval.steps.reliability.common import _nested_subset, _other_rater_means
 
@@ -100,10 +101,12 @@ def decision_effects(cohort: Cohort, excluded: Iterable[str] = (), covariates: I
     ``covariates`` default: :func:`pilot_eval.steps.effects.models.adjustment_covariates`.
     """
     excluded = tuple(excluded)
+    lb = None
     if covariates is None:
-        covariates = adjustment_covariates(cohort, excluded)
+        lb = leader_baseline(cohort, exclude_behaviours=excluded) if has_comparison(cohort) else None
+        covariates = adjustment_covariates(cohort, excluded, baseline=lb)
     run = estimate_effects(cohort, exclude=excluded, covariates=list(covariates), outcomes=DECISION_OUTCOMES,
-                           n_boot=n_boot, seed=seed, models=DECISION_MODELS)
+                           n_boot=n_boot, seed=seed, models=DECISION_MODELS, baseline=lb)
     return run.table
 
 

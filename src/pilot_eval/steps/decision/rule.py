@@ -116,12 +116,22 @@ def describe(r: pd.Series) -> str:
     """One indicator in words: value, 95% range, n, target and the chance of meeting it."""
     if r["status"] == NO_DATA or not np.isfinite(r["value"]):
         note = str(r.get("note", "") or "")
-        return f"{r['label']}: no data" + (f" ({note[0].lower() + note[1:]})" if note else "")
+        return f"{r['label']}" + (f" ({note[0].lower() + note[1:]})" if note else "")
     unit = r["unit"]
-    target = _fmt(r["target"], unit) if unit != "ratio" else f"{r['target']:.2f}"
+    target = _fmt(r["target"], unit) if unit != "ratio" else f"at least {r['target']:.2f}"
+    who = "employees" if r["indicator"] == "promotion_air" else "leaders"
     return (f"{r['label']}: {_fmt(r['value'], unit)} (95% range {_fmt(r['ci_low'], unit)} to "
-            f"{_fmt(r['ci_high'], unit)}, {int(r['n'])} leaders), target {target}; "
-            f"{100 * r['probability']:.0f}% chance the target is met: {r['status']}")
+            f"{_fmt(r['ci_high'], unit)}, {int(r['n'])} {who}), target {target}; "
+            f"{chance(r['probability'])} chance the target is met: {r['status']}")
+
+
+def chance(p: float) -> str:
+    """A probability in words: "more than 99%", "about 62%", "less than 1%"."""
+    if p >= 0.995:
+        return "more than 99%"
+    if p < 0.005:
+        return "less than 1%"
+    return f"about {100 * p:.0f}%"
 
 
 def recommend(scorecard: pd.DataFrame, *, fair_comparison: bool, why_not: str = "",
@@ -140,7 +150,7 @@ def recommend(scorecard: pd.DataFrame, *, fair_comparison: bool, why_not: str = 
     icc1k
         ICC(1,k) of the 360's non-self raters (None: not measured).
     """
-    sc = scorecard.set_index("indicator")
+    sc = scorecard.set_index("indicator", drop=False)
     emp = sc.loc["empathy_360_change_pct"]
     target = float(emp["target"])
     emp_ok = emp["status"] != NO_DATA
@@ -206,8 +216,8 @@ def recommend(scorecard: pd.DataFrame, *, fair_comparison: bool, why_not: str = 
     if icc1k is not None and np.isfinite(icc1k):
         reasons.append(f"Agreement of the 360 raters (reliability of a leader's average rating): {icc1k:.2f}"
                        + ("" if reliable else f", below the {MIN_ICC1K} needed") + ".")
-    for key, r in sc.iterrows():
-        if key == "empathy_360_change_pct" or r["status"] not in (AT_RISK, OFF_TRACK, NO_DATA):
+    for _, r in scorecard.iterrows():
+        if r["indicator"] == "empathy_360_change_pct" or r["status"] not in (AT_RISK, OFF_TRACK, NO_DATA):
             continue
         reasons.append(f"{r['status'].capitalize()}: {describe(r)}.")
     return Recommendation(decision, headline, reasons, cond)

@@ -277,16 +277,18 @@ def has_comparison(cohort: Cohort) -> bool:
     return bool(arms.eq("pilot").any() and arms.eq("comparison").any())
 
 
-def adjustment_covariates(cohort: Cohort, exclude: Iterable[str] = ()) -> list[str]:
+def adjustment_covariates(cohort: Cohort, exclude: Iterable[str] = (),
+                          baseline: pd.DataFrame | None = None) -> list[str]:
     """Extra ANCOVA covariates: characteristics whose baseline balance is not satisfied.
 
     :func:`pilot_eval.steps.baseline.covariates_to_adjust` on the WWC balance table
     of notebook 01, without role and culture (always in the model) and tenure
     (always in the model when present).  Empty without a comparison group.
+    ``baseline``: :func:`pilot_eval.steps.baseline.leader_baseline` if already computed.
     """
     if not has_comparison(cohort):
         return []
-    lb = baseline_step.leader_baseline(cohort, exclude_behaviours=exclude)
+    lb = baseline_step.leader_baseline(cohort, exclude_behaviours=exclude) if baseline is None else baseline
     bal = baseline_step.balance_table(lb, cohort.config)
     return [c for c in baseline_step.covariates_to_adjust(bal) if c not in ("role", "culture", "tenure_years")]
 
@@ -310,6 +312,7 @@ def estimate_effects(
     rate_window: str = "pilot",
     alpha: float = 0.05,
     models: Sequence[str] = MODELS,
+    baseline: pd.DataFrame | None = None,
 ) -> EffectsRun:
     """Every model for every outcome: the rows of ``results/effects.csv``.
 
@@ -337,6 +340,9 @@ def estimate_effects(
         Models to run (default all of :data:`MODELS`), each a model name or
         ``outcome:model``; the decision step runs only the ones it uses,
         with the same functions and inputs.
+    baseline
+        :func:`pilot_eval.steps.baseline.leader_baseline` if already computed
+        (the source of the extra covariates).
 
     Returns
     -------
@@ -354,22 +360,22 @@ def estimate_effects(
     mgs = int(cohort.config.min_group_size)
     small_pilot = n_pilot_arm < mgs
     small_comp = 0 < n_comp_arm < mgs
-    frames, skipped_outcomes = outcome_frames(cohort, outcomes, exclude, rate_window)
+    def wants(outcome: str, model: str) -> bool:
+        return model in models or f"{outcome}:{model}" in models
+
+    frame_outcomes = [o for o in outcomes if any(wants(o, m) for m in MODELS if m != "count")]
+    frames, skipped_outcomes = outcome_frames(cohort, frame_outcomes, exclude, rate_window)
     skipped = [{"outcome": r.outcome, "model": "all", "reason": r.reason}
                for r in skipped_outcomes.itertuples()]
     comparison = has_comparison(cohort) and not small_comp and not small_pilot
     covariates = list(covariates)
     if covariates and comparison:
-        extra = baseline_step.leader_baseline(cohort, exclude_behaviours=exclude)
+        extra = baseline_step.leader_baseline(cohort, exclude_behaviours=exclude) if baseline is None else baseline
         extra = extra[["leader_id", *[c for c in covariates if c in extra.columns]]]
         extra = extra.rename(columns={c: f"pre_{c}" for c in covariates})
         covariates = [f"pre_{c}" for c in covariates if f"pre_{c}" in extra.columns]
     rows: list[dict[str, object]] = []
     used: dict[str, pd.DataFrame] = {}
-    rates = window = None
-    if any(m == "count" or m.endswith(":count") for m in models) and any(o in COUNT_OUTCOMES for o in frames):
-        rates = measures.outcome_rates(cohort.employees, cohort.incidents, cohort.config)
-        window = count_window(cohort.config, rates)
     for outcome, frame in frames.items():  # a handful of outcomes
         period = _periods(frame)
         if covariates:
@@ -392,23 +398,19 @@ def estimate_effects(
                 tasks.append(("did", lambda o=outcome: did_effect(monthly_panel(cohort, o, exclude), True,
                                                                   n_boot, seed, weights, alpha)))
             tasks.append(("matched", lambda f=frame: matched_effect(f, caliper_sd, alpha)))
-            if outcome in COUNT_OUTCOMES:
-                tasks.append(("count", lambda o=outcome: count_effect(count_frame(cohort, o, rates, window),
-                                                                      mgs, alpha=alpha)))
-                period["count"] = count_period(cohort.config, window)
         else:
             reason = ("no comparison group: only the pilot leaders' change (prepost) is shown" if not small_comp
                       else f"fewer than {mgs} comparison leaders (min_group_size): no comparison numbers are "
                            "shown, only the pilot leaders' change (prepost)")
-            for m in ("naive", "ancova", "mixed", "did", "matched", "count"):
-                if (m in models or f"{outcome}:{m}" in models) and (m != "mixed" or outcome == "empathy_360") and (
-                        m != "did" or outcome in MONTHLY_OUTCOMES) and (m != "count" or outcome in COUNT_OUTCOMES):
+            for m in ("naive", "ancova", "mixed", "did", "matched"):
+                if wants(outcome, m) and (m != "mixed" or outcome == "empathy_360") and (
+                        m != "did" or outcome in MONTHLY_OUTCOMES):
                     skipped.append({"outcome": outcome, "model": m, "reason": reason})
-        tasks = [(m, task) for m, task in tasks if m in models or f"{outcome}:{m}" in models]
+        tasks = [(m, task) for m, task in tasks if wants(outcome, m)]
         for model, task in tasks:  # a handful of models
             complete = complete_cases(frame, ["baseline", "endline"]) if model != "naive" else complete_cases(frame, ["endline"])
             t = _treated(complete)
-            if model != "prepost" and model not in ("mixed", "did", "count") and (
+            if model != "prepost" and model not in ("mixed", "did") and (
                     t.sum() < MIN_PER_ARM or (~t).sum() < MIN_PER_ARM):
                 skipped.append({"outcome": outcome, "model": model,
                                 "reason": f"fewer than {MIN_PER_ARM} leaders with data in an arm"})
@@ -423,6 +425,8 @@ def estimate_effects(
                 continue
             rows.append({"outcome": outcome, "model": model, "period": period[model],
                          "causal": model != "prepost", **row})
+    rows += _count_rows(cohort, [o for o in outcomes if o in COUNT_OUTCOMES and wants(o, "count")],
+                        skipped, small_pilot, comparison, small_comp, alpha)
     table = pd.DataFrame(rows)
     for c in (*EFFECT_COLUMNS, "n_obs"):
         if c not in table.columns:
@@ -441,6 +445,33 @@ def estimate_effects(
         table[c] = table[c].fillna("").astype("str")
     return EffectsRun(table, pd.DataFrame(skipped, columns=["outcome", "model", "reason"]),
                       [c.removeprefix("pre_") for c in covariates], used, covariates)
+
+
+def _count_rows(cohort: Cohort, outcomes: Sequence[str], skipped: list[dict[str, str]], small_pilot: bool,
+                comparison: bool, small_comp: bool, alpha: float) -> list[dict[str, object]]:
+    """The ``count`` rows of the risk outcomes (skips appended to ``skipped`` with the reason)."""
+    if not outcomes:
+        return []
+    mgs = int(cohort.config.min_group_size)
+    if small_pilot or not comparison:
+        reason = (f"fewer than {mgs} pilot leaders (min_group_size): no numbers are shown for the pilot arm"
+                  if small_pilot else
+                  f"fewer than {mgs} comparison leaders (min_group_size): no comparison numbers are shown"
+                  if small_comp else "no comparison group: a count-model effect needs one")
+        skipped.extend({"outcome": o, "model": "count", "reason": reason} for o in outcomes)
+        return []
+    rates = measures.outcome_rates(cohort.employees, cohort.incidents, cohort.config)
+    window = count_window(cohort.config, rates)
+    rows: list[dict[str, object]] = []
+    for outcome in outcomes:  # three risk outcomes
+        try:
+            row = count_effect(count_frame(cohort, outcome, rates, window), mgs, alpha=alpha)
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            skipped.append({"outcome": outcome, "model": "count", "reason": str(exc)})
+            continue
+        rows.append({"outcome": outcome, "model": "count", "period": count_period(cohort.config, window),
+                     "causal": True, **row})
+    return rows
 
 
 def display_table(table: pd.DataFrame) -> pd.DataFrame:

@@ -22,12 +22,13 @@ from pilot_eval.data.config import CohortConfig
 from pilot_eval.measures import scores as measures
 from pilot_eval.stats import bands
 from pilot_eval.stats.icc import icc_oneway_unbalanced
-from pilot_eval.steps.reliability.common import _nested_subset, _other_rater_means, within_leader_variance
+from pilot_eval.steps.reliability.common import _nested_subset, _other_rater_means, _within_variance
 
 # --------------------------------------------------------------------------
 # leader bands and reliable change
 # --------------------------------------------------------------------------
-def _error_model(ratings: pd.DataFrame, rho1: float | None, wave: str | None) -> tuple[float, float, str]:
+def _error_model(ratings: pd.DataFrame, rho1: float | None, wave: str | None,
+                 rm: pd.DataFrame | None = None) -> tuple[float, float, str]:
     """(rho1, SD of single ratings, wave) for the 360 all-others measure.
 
     The reference wave is ``wave`` or the first wave where ICC1 can be
@@ -37,7 +38,7 @@ def _error_model(ratings: pd.DataFrame, rho1: float | None, wave: str | None) ->
     is ``sd * sqrt((1 - rho1) / k)`` (:func:`pilot_eval.stats.bands.sem_of_mean`),
     which is ``sqrt(MSW / k)`` when ``rho1`` is the ICC1 itself.
     """
-    rm = _other_rater_means(ratings)
+    rm = _other_rater_means(ratings) if rm is None else rm
     waves = [wave] if wave is not None else list(measures.WAVES)
     for w in waves:  # first wave where ICC1 can be estimated
         sub = _nested_subset(rm, None, w)
@@ -45,7 +46,7 @@ def _error_model(ratings: pd.DataFrame, rho1: float | None, wave: str | None) ->
             est = icc_oneway_unbalanced(sub, "leader_id", "rater_mean").set_index("method")
             f, n0 = float(est.loc["ICC1", "f"]), float(est.loc["ICC1", "n0"])
             rho = float(est.loc["ICC1", "estimate"]) if rho1 is None else float(rho1)
-            msw = within_leader_variance(ratings, w)
+            msw = _within_variance(rm, w)
             sd = float(np.sqrt(msw * (f + n0 - 1.0) / n0))
             return rho, sd, w
     return float("nan"), float("nan"), ""
@@ -106,14 +107,14 @@ def leader_band_summary(leader_bands: pd.DataFrame, wave: str = "baseline") -> p
 
 
 def same_rater_error_360(ratings: pd.DataFrame, baseline_wave: str = "baseline",
-                         endline_wave: str = "endline") -> dict[str, float]:
+                         endline_wave: str = "endline", rm: pd.DataFrame | None = None) -> dict[str, float]:
     """Persistent and transient error of a single non-self 360 rating over two waves.
 
     :func:`pilot_eval.stats.bands.same_rater_error` on each non-self rater's
     mean item score (:func:`pilot_eval.measures.scores.rater_means`), targets
     = leaders, raters = rater IDs.
     """
-    rm = _other_rater_means(ratings)
+    rm = _other_rater_means(ratings) if rm is None else rm
     rm = rm[rm["wave"].isin([baseline_wave, endline_wave]).to_numpy(dtype=bool)]
     return bands.same_rater_error(rm, targets="leader_id", raters="rater_id", wave="wave",
                                   value="rater_mean", pre=baseline_wave, post=endline_wave)
@@ -170,9 +171,9 @@ def leader_reliable_change(
     approach to defining meaningful change in psychotherapy research.
     *Journal of Consulting and Clinical Psychology*, 59(1), 12-19.
     """
-    rho1, sd, _ = _error_model(cohort.ratings, rho1, None)
-    err = same_rater_error_360(cohort.ratings, baseline_wave, endline_wave)
     rm = _other_rater_means(cohort.ratings)
+    rho1, sd, _ = _error_model(cohort.ratings, rho1, None, rm)
+    err = same_rater_error_360(cohort.ratings, baseline_wave, endline_wave, rm)
     emp = measures.empathy_360(cohort.ratings)
     wide = cohort.leaders[["leader_id", "arm"]].copy()
     for label, wave in (("baseline", baseline_wave), ("endline", endline_wave)):

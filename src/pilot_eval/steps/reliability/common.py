@@ -112,7 +112,12 @@ def within_leader_variance(ratings: pd.DataFrame, wave: str, rater_type: str | N
     standard error ``sqrt(MSW / k)``.  ``rater_type=None`` pools all non-self
     raters.
     """
-    sub = _nested_subset(_other_rater_means(ratings), rater_type, wave)
+    return _within_variance(_other_rater_means(ratings), wave, rater_type)
+
+
+def _within_variance(rm: pd.DataFrame, wave: str, rater_type: str | None = None) -> float:
+    """:func:`within_leader_variance` from precomputed non-self rater means."""
+    sub = _nested_subset(rm, rater_type, wave)
     g = sub.groupby("leader_id", observed=True)["rater_mean"]
     dev = sub["rater_mean"].to_numpy() - g.transform("mean").to_numpy()
     df = len(sub) - int(g.ngroups)
