@@ -273,13 +273,53 @@ def _git_commit() -> str:
         return "unknown"
 
 
+def _conditions(text: Any) -> dict[str, bool]:
+    if not isinstance(text, str) or not text:
+        return {}
+    return {k: v == "1" for k, v in (part.split("=") for part in text.split(";"))}
+
+
+def why_section(records: pd.DataFrame) -> list[str]:
+    """Plain-words error rates at the sample's size, and what led to each wrong call."""
+    ok = records[records["recommendation"].isin(DECISIONS)]
+    lines = ["", "## In plain words", ""]
+    for (n_p, n_c), grp in ok[ok["scenario"] != "pilot_only"].groupby(["n_pilot", "n_comparison"]):
+        def share(scenario: str, decision: str) -> str:
+            g = grp[grp["scenario"] == scenario]
+            return f"{100 * (g['recommendation'] == decision).mean():.0f} in 100" if len(g) else "n/a"
+        lines.append(f"- A pilot of {n_p} + {n_c} leaders is told to **scale** by mistake in about "
+                     f"{share('no_effect', 'scale')} cases where the training does nothing, and in about "
+                     f"{share('harm', 'scale')} cases where it doubles HR incidents; it is told to **stop** in about "
+                     f"{share('meets_targets', 'stop')} cases where the training meets every target (and to scale in "
+                     f"{share('meets_targets', 'scale')}).")
+    po = ok[ok["scenario"] == "pilot_only"]
+    if len(po):
+        lines.append(f"- Without a comparison group the answer is iterate in {100 * (po['recommendation'] == 'iterate').mean():.0f} "
+                     f"in 100 cases (a real effect that meets every target).")
+    lines += ["", "## What led to the wrong calls", "",
+              "The rule's first reason (headline) among the cohorts given the wrong call, and how often each of the "
+              "rule's conditions held among them (`benchmarks/decision/cohorts.csv.gz` has every cohort).", ""]
+    for scenario, decision, _ in TARGETS:
+        wrong = ok[(ok["scenario"] == scenario) & (ok["recommendation"] == decision)]
+        total = int((ok["scenario"] == scenario).sum())
+        lines.append(f"- **{scenario}, {decision.upper()}**: {len(wrong)} of {total} cohorts.")
+        if len(wrong):
+            for head, n in wrong["headline"].value_counts().head(4).items():
+                lines.append(f"  - {n} x \"{str(head)[:160]}\"")
+            conds = pd.DataFrame([_conditions(c) for c in wrong["conditions"]])
+            if len(conds.columns):
+                held = ", ".join(f"{k} {100 * conds[k].mean():.0f} %" for k in conds.columns)
+                lines.append(f"  - conditions held: {held}")
+    return lines
+
+
 def markdown(records: pd.DataFrame, oc: pd.DataFrame, checks: pd.DataFrame, args: argparse.Namespace,
              rule_name: str, wall_s: float) -> str:
     per_gen = oc_table(records, ("generator", "scenario", "n_pilot", "n_comparison"))
     lines = [
         "# Decision rule: known error rates (issue 11, item 6)",
         "",
-        f"`make bench-decision` ran **{rule_name} `evaluate()`** (git {_git_commit()}) on "
+        f"`make bench-decision` ran **{rule_name} `evaluate()`** (git {args.git or _git_commit()}) on "
         f"{len(records)} synthetic cohorts with planted truth: {oc['n_cohorts'].min()} to {oc['n_cohorts'].max()} "
         f"per scenario and size, split evenly over the generator designs "
         f"({', '.join(sorted(records['generator'].unique()))}), n_boot = {args.n_boot}, seed {args.seed}; "
@@ -312,6 +352,7 @@ def markdown(records: pd.DataFrame, oc: pd.DataFrame, checks: pd.DataFrame, args
     for r in per_gen.itertuples():
         lines.append(f"| {r.generator} | {r.scenario} | {r.n_pilot} | {r.n_comparison} | {r.n_cohorts} | "
                      + " | ".join(_pct(getattr(r, d)) for d in DECISIONS) + f" | {r.errors} |")
+    lines += why_section(records)
     errors = records[records["recommendation"] == "error"]
     if len(errors):
         lines += ["", "## Errors", "", f"{len(errors)} cohorts raised an error (left out of the shares):", ""]
@@ -339,7 +380,7 @@ def markdown(records: pd.DataFrame, oc: pd.DataFrame, checks: pd.DataFrame, args
               "(common random numbers), and evaluate() gets the same seed.",
               "- **Shares** are over the cohorts that ran; a cohort whose evaluate() raised is counted under errors.",
               "- Per-cohort rows (recommendation, headline, the rule's conditions, indicator statuses, timings): "
-              "`benchmarks/decision/cohorts.csv`.",
+              "`benchmarks/decision/cohorts.csv.gz`.",
               "", "Command: `" + " ".join(["python benchmarks/decision/run.py", *sys.argv[1:]]) + "`", ""]
     return "\n".join(lines)
 
@@ -355,7 +396,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=20261201)
     ap.add_argument("--rule", choices=("auto", "real", "standin"), default="auto")
     ap.add_argument("--out", default=str(REPO / "benchmarks" / "results"), help="folder of decision_oc.csv/.md")
-    ap.add_argument("--records", default=str(HERE / "cohorts.csv"), help="per-cohort CSV ('' = none)")
+    ap.add_argument("--records", default=str(HERE / "cohorts.csv.gz"),
+                    help="per-cohort CSV, gzip when it ends in .gz ('' = none)")
     ap.add_argument("--copy-to", default=str(REPO / "src" / "pilot_eval" / "steps" / "decision" / "decision_oc.csv"),
                     help="copy decision_oc.csv here ('' = no copy)")
     ap.add_argument("--partial", default=str(HERE / "cohorts.partial.csv"),
@@ -363,6 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--resume", action="store_true", help="skip the cohorts already in --partial")
     ap.add_argument("--summarise", metavar="RECORDS", default="",
                     help="only write the tables from a per-cohort CSV (e.g. the --partial file of a run)")
+    ap.add_argument("--git", default="", help="with --summarise: the commit the run used (for the page)")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args(argv)
     args.generators = [g for g in args.generators.split(",") if g]
@@ -372,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     if args.summarise:
         records = pd.read_csv(args.summarise, keep_default_na=False, na_values=[""])
-        records["error"] = records["error"].fillna("")
+        records["error"] = records["error"].astype(object).where(records["error"].notna(), "")
     else:
         tasks = make_tasks(args.cohorts, sizes, args.generators, scenarios, args.seed)
         if not args.quiet:
@@ -389,7 +432,8 @@ def main(argv: list[str] | None = None) -> int:
     oc[list(OC_COLUMNS)].to_csv(csv_path, index=False, lineterminator="\n")
     (out / "decision_oc.md").write_text(markdown(records, oc, checks, args, rule_name, wall), encoding="utf-8")
     if args.records:
-        records.to_csv(args.records, index=False, lineterminator="\n")
+        gz = {"method": "gzip", "mtime": 0} if str(args.records).endswith(".gz") else None
+        records.to_csv(args.records, index=False, lineterminator="\n", compression=gz)  # mtime 0: same bytes
     if args.copy_to:
         shutil.copyfile(csv_path, args.copy_to)
     if not args.quiet:
