@@ -14,6 +14,8 @@ reliable; .667 <= alpha < .800 tentative conclusions only.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 
@@ -45,7 +47,7 @@ def behaviour_alphas(cohort: Cohort) -> pd.DataFrame:
     rows = []
     for code, scale in zip(codebook["behaviour"], codebook["scale"]):  # a handful of behaviours
         sub = dc[dc["behaviour"] == code]
-        level = "nominal" if scale == "binary" else "ordinal"
+        level: Literal["nominal", "ordinal"] = "nominal" if scale == "binary" else "ordinal"
         n_sessions = int(sub.groupby("session_id")["observer_id"].nunique().ge(2).sum()) if len(sub) else 0
         if n_sessions < MIN_DOUBLE_CODED:
             alpha, verdict = np.nan, "insufficient data"

@@ -230,7 +230,10 @@ def monthly_values(cohort: Cohort, outcome: str, exclude: Iterable[str] = ()) ->
         if outcome == "pulse":
             m = measures.pulse(cohort.pulse, cfg).rename(columns={"pulse": "value"})
         else:
-            m = measures.behaviour_index(cohort.observations, cohort.behaviours, cohort.leaders, cfg,
+            obs, codebook = cohort.observations, cohort.behaviours
+            if obs is None or codebook is None:
+                raise ValueError("the behaviour index needs the observations and behaviours tables")
+            m = measures.behaviour_index(obs, codebook, cohort.leaders, cfg,
                                          exclude=tuple(exclude)).rename(columns={"behaviour_index": "value"})
         m = m.dropna(subset=["month"])
         month = m["month"].to_numpy(dtype="float64", na_value=np.nan)

@@ -11,7 +11,7 @@ Vectorised ``groupby`` / NumPy operations, no loop over leaders or employees.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Sequence, cast
 
 import numpy as np
 import pandas as pd
@@ -77,12 +77,9 @@ def headcount(employees: pd.DataFrame, config: CohortConfig) -> pd.DataFrame:
     wide = pd.DataFrame(overlap, columns=names, index=employees.index)
     wide["leader_id"] = employees["leader_id"]
     person_days = wide.groupby("leader_id", sort=True).sum()
-    out = (
-        person_days.rename_axis(columns="window")
-        .stack()
-        .rename("person_days")
-        .reset_index()
-    )
+    # one column per window stacked to long: a Series (leader_id, window) -> person-days
+    stacked = cast(pd.Series, person_days.rename_axis(columns="window").stack())
+    out = stacked.rename("person_days").reset_index()
     out["window"] = out["window"].astype("str")
     out["window_days"] = out["window"].map(lengths).astype("int64")
     out["avg_headcount"] = out["person_days"] / out["window_days"]

@@ -167,8 +167,8 @@ def hedges_g_from_stats(
 
 
 def _clean(x: Any) -> np.ndarray:
-    arr = pd.to_numeric(pd.Series(np.asarray(x, dtype=object)), errors="coerce")
-    arr = arr.to_numpy(dtype="float64", na_value=np.nan)
+    numeric = pd.to_numeric(pd.Series(np.asarray(x, dtype=object)), errors="coerce")
+    arr = numeric.to_numpy(dtype="float64", na_value=np.nan)
     return arr[~np.isnan(arr)]
 
 

@@ -169,7 +169,7 @@ def drop_collinear(X: np.ndarray, names: Sequence[str], tol: float = COLLINEAR_T
     n = X.shape[0]
     scale = np.sqrt((X ** 2).sum(axis=0))
     scale = np.where(scale > 0, scale, 1.0)
-    R = np.linalg.qr(X / scale, mode="r")
+    R: np.ndarray = np.asarray(np.linalg.qr(X / scale, mode="r"))
     r = np.abs(np.diag(R))
     keep = np.zeros(X.shape[1], dtype=bool)
     keep[:r.size] = r > tol * max(float(r.max()), 1.0)

@@ -111,9 +111,9 @@ def cronbach_alpha(
     cell = s_codes.astype(np.int64) * k + i_codes
     if cell.size and np.bincount(cell, minlength=n_all * k).max() > 1:
         raise ValueError(f"more than one score for some ({targets}, {raters}) pair")
-    matrix = np.full(n_all * k, np.nan)
-    matrix[cell] = values
-    matrix = matrix.reshape(n_all, k)
+    flat = np.full(n_all * k, np.nan)
+    flat[cell] = values
+    matrix = flat.reshape(n_all, k)
     complete = ~np.isnan(matrix).any(axis=1)
     matrix = matrix[complete]
     n = matrix.shape[0]

@@ -64,8 +64,8 @@ def _category_codes(
         cats = pd.Index(categories)
         if cats.has_duplicates:
             raise ValueError("categories has duplicates")
-    c1 = cats.get_indexer(first)
-    c2 = cats.get_indexer(second)
+    c1 = cats.get_indexer(pd.Index(first))
+    c2 = cats.get_indexer(pd.Index(second))
     if (c1 < 0).any() or (c2 < 0).any():
         raise ValueError("data contain values outside categories")
     return c1, c2, len(cats)

@@ -241,11 +241,11 @@ def rollout_power(
 def power_summary_text(power_table: pd.DataFrame) -> str:
     """One line per lagging outcome: leaders a rollout needs (stable for nbval)."""
     lines = []
-    for r in power_table.dropna(subset=["rate_ratio"]).itertuples(index=False):
-        if pd.isna(r.leaders_total):
-            lines.append(f"  {r.lagging} ({r.effect} rate ratio {r.rate_ratio:.3f}): no finite sample size")
+    for r in power_table.dropna(subset=["rate_ratio"]).to_dict("records"):
+        if pd.isna(r["leaders_total"]):
+            lines.append(f"  {r['lagging']} ({r['effect']} rate ratio {r['rate_ratio']:.3f}): no finite sample size")
         else:
-            lines.append(f"  {r.lagging} ({r.effect} rate ratio {r.rate_ratio:.3f}): "
-                         f"{int(r.leaders_total)} leaders in total ({int(r.leaders_per_arm)} per arm, "
-                         f"design effect {r.design_effect:.3f})")
+            lines.append(f"  {r['lagging']} ({r['effect']} rate ratio {r['rate_ratio']:.3f}): "
+                         f"{int(r['leaders_total'])} leaders in total ({int(r['leaders_per_arm'])} per arm, "
+                         f"design effect {r['design_effect']:.3f})")
     return "\n".join(lines)

@@ -413,7 +413,9 @@ def verdicts(pair_results: list[dict], p_adjust: str = "holm", alpha: float = 0.
         out.loc[sel, "p_adjusted"] = adjust_p_values(out.loc[sel, "p_value"].to_numpy(), p_adjust)
     by_method = {m: out[out["method"] == m].set_index("_pair") for m in METHODS}
     adj_name = "Holm" if p_adjust == "holm" else "BH"
-    verdict, why, met = [], [], []
+    verdict: list[str] = []
+    why: list[str] = []
+    met: list[dict[str, object]] = []
     for i, r in enumerate(pair_results):  # a few dozen pairs
         if r["reason"]:
             verdict.append(INSUFFICIENT)
