@@ -9,18 +9,26 @@ in the ``PILOT_EVAL_COHORT_CACHE`` environment variable of the kernels.
 the same cohort folder, the same overrides and the same input files (size
 and modification time of every file); otherwise it loads and validates as
 usual.  The file never enters the report folder and is deleted at the end.
+
+The file holds every rater, respondent and employee ID, so it lives in a
+private folder (:func:`private_workdir`, mode 0700) that is deleted on every
+way out of the report, never loose in the shared temporary folder.  The same
+folder holds the run's snapshot of the input files (:func:`snapshot_inputs`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
+import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from pilot_eval.data.cohort import Cohort
+from pilot_eval.data.contract import CONFIG_FILE, TABLE_SUFFIXES, TABLES
 
 ENV_VAR = "PILOT_EVAL_COHORT_CACHE"
 
@@ -34,9 +42,71 @@ def _fingerprint(cohort_dir: Path, files: Mapping[str, Path]) -> dict[str, Any]:
 
 
 @contextmanager
-def shared_cohort(cohort: Cohort, overrides: Mapping[str, Any]) -> Iterator[Path]:
-    """Write ``cohort`` to a temporary cache and export its path while the block runs."""
-    fd, name = tempfile.mkstemp(prefix="pilot-eval-cohort-", suffix=".pickle")
+def private_workdir(prefix: str = "pilot-eval-work-") -> Iterator[Path]:
+    """A new folder only this user can open (0700), deleted with everything in it when the block ends.
+
+    Examples
+    --------
+    >>> with private_workdir() as work:
+    ...     oct(work.stat().st_mode & 0o777)
+    '0o700'
+    >>> work.exists()
+    False
+    """
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def snapshot_inputs(data_dir: str | Path, dest: str | Path) -> Path:
+    """Copy the cohort's input files (cohort.toml and every contract table) to ``dest``.
+
+    The report validates and computes from this copy only, so that a file
+    edited while the report runs cannot give a report that mixes two versions.
+    A folder with a table's name is recreated as an (empty) folder, so that
+    validation of the copy reports it as the original would be.
+
+    Returns
+    -------
+    Path
+        ``dest``, which holds the copies.
+    """
+    src, dest = Path(data_dir), Path(dest)
+    dest.mkdir(mode=0o700, parents=True)
+    names = [CONFIG_FILE] + [f"{t.name}{s}" for t in TABLES for s in TABLE_SUFFIXES]
+    for name in names:
+        path = src / name
+        if path.is_dir():
+            (dest / name).mkdir()
+        elif path.is_file():
+            shutil.copyfile(path, dest / name)
+    return dest
+
+
+@contextmanager
+def shared_cohort(cohort: Cohort, overrides: Mapping[str, Any],
+                  directory: str | Path | None = None) -> Iterator[Path]:
+    """Write ``cohort`` to a cache file and export its path while the block runs.
+
+    Parameters
+    ----------
+    cohort, overrides
+        What the kernels get, and the overrides it was loaded with.
+    directory
+        A private folder to write the file into (the report's work folder);
+        by default a new :func:`private_workdir` deleted at the end.
+    """
+    with contextlib.ExitStack() as stack:
+        folder = Path(directory) if directory is not None else stack.enter_context(private_workdir())
+        with _shared_in(cohort, overrides, folder) as path:
+            yield path
+
+
+@contextmanager
+def _shared_in(cohort: Cohort, overrides: Mapping[str, Any], folder: Path) -> Iterator[Path]:
+    fd, name = tempfile.mkstemp(prefix="pilot-eval-cohort-", suffix=".pickle", dir=folder)
     path = Path(name)
     previous = os.environ.get(ENV_VAR)
     try:

@@ -4,6 +4,23 @@ The folder is built in a temporary sibling of OUT and renamed into place only
 when every notebook ran and every export was written, so a failed run leaves
 no partial OUT and an earlier OUT untouched.
 
+Faults:
+
+* **One snapshot of the inputs.**  The input files are copied, at the start,
+  into a private work folder (mode 0700, in the system's temporary folder);
+  the cohort is validated from that copy, every notebook reads that copy and
+  the manifest hashes it, so a file edited while the report runs cannot mix
+  two versions of the data.
+* **Nothing left behind.**  The work folder also holds the validated cohort
+  handed to the notebook kernels (:func:`pilot_eval.data.cache.shared_cohort`,
+  which holds every ID) and the kernels' connection files
+  (``JUPYTER_RUNTIME_DIR``); it is deleted on every way out: success,
+  failure, Ctrl-C (SIGINT), SIGTERM (schedulers, CI timeouts) and SIGHUP
+  (closed terminal), which are all turned into :class:`Interrupted`.  Kernel
+  processes still running then are stopped.
+* **Disk problems** (read-only folder, disk full, no permission) become
+  :class:`OutputError` with one line naming the folder and the reason.
+
 Layout of OUT (data contract, "Report folder"):
 
 * ``index.html`` - the page a program owner opens (offline, no code);
@@ -16,22 +33,26 @@ Layout of OUT (data contract, "Report folder"):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
-from pilot_eval.data.cohort import Cohort, load_cohort
-from pilot_eval.data.cache import shared_cohort
+from pilot_eval.data.cohort import Cohort, CohortValidationError, load_cohort
+from pilot_eval.data.cache import private_workdir, shared_cohort, snapshot_inputs
 from pilot_eval.data.params import PARAMETERS, ParameterError, cohort_overrides
 from pilot_eval.errors import ReportError
 from pilot_eval.report.html.index import render_index
@@ -57,6 +78,115 @@ KERNEL_QUIET = ["--IPKernelApp.log_level=CRITICAL"]
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "pilot_eval_offline"
+
+
+class Interrupted(KeyboardInterrupt):
+    """The run was stopped by a signal (SIGINT, SIGTERM or SIGHUP); nothing was written.
+
+    A subclass of :class:`KeyboardInterrupt`, so every clean-up that runs on
+    Ctrl-C runs on SIGTERM and SIGHUP too.  ``signum`` is the signal's number
+    (exit status ``128 + signum`` by convention).
+    """
+
+    def __init__(self, signum: int = signal.SIGINT):
+        self.signum = int(signum)
+        super().__init__(f"stopped by {signal.Signals(self.signum).name}")
+
+
+class OutputError(ReportError):
+    """The report cannot be written: read-only folder, disk full, no permission."""
+
+
+#: Signals handled like Ctrl-C while a report is built.
+STOP_SIGNALS: tuple[int, ...] = (signal.SIGTERM, signal.SIGHUP)
+
+
+@contextlib.contextmanager
+def stop_signals_as_interrupts() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into :class:`Interrupted` while the block runs.
+
+    After the first signal, further SIGTERM/SIGHUP/SIGINT are ignored until the
+    block is left, so that clean-up is not itself interrupted.  Outside the
+    main thread (signals cannot be handled there) the block runs unchanged.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.getsignal(sig) for sig in (*STOP_SIGNALS, signal.SIGINT)}
+
+    def handler(signum: int, frame: object) -> None:
+        for sig in previous:
+            signal.signal(sig, signal.SIG_IGN)
+        raise Interrupted(signum)
+
+    def on_sigint(signum: int, frame: object) -> None:
+        handler(signum, frame)
+
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, handler)
+    if previous[signal.SIGINT] is signal.default_int_handler:
+        signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old if old is not None else signal.SIG_DFL)
+
+
+def _child_pids() -> list[int]:
+    """Processes this process started that are still running (Linux /proc; empty elsewhere)."""
+    me, found = os.getpid(), []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return found
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == me and fields[0] != b"Z":
+            found.append(int(entry))
+    return found
+
+
+def _stop_children(timeout: float = 5.0) -> None:
+    """Stop the kernels this process started (after an interruption)."""
+    pids = _child_pids()
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for pid in pids:
+        while time.monotonic() < deadline:
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if done:
+                break
+            time.sleep(0.05)
+        else:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+
+
+#: errno values that mean "this folder cannot take the report".
+_DISK_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+def _disk_message(exc: OSError, out_dir: Path) -> str:
+    what = {errno.EROFS: "the file system is read-only", errno.ENOSPC: "the disk is full",
+            errno.EDQUOT: "the disk quota is exceeded", errno.EFBIG: "a file is too large for the disk",
+            }.get(exc.errno or 0, f"permission denied ({exc.strerror})" if exc.errno in
+                  (errno.EACCES, errno.EPERM) else (exc.strerror or str(exc)))
+    where = f" ({exc.filename})" if exc.filename else ""
+    return (f"cannot write the report to {out_dir}: {what}{where}; free some space or choose "
+            "another --out")
 
 
 @dataclass
@@ -228,14 +358,30 @@ def build_report(
     notebooks = list_notebooks(nb_dir)
     declared = {nb.name: declared_parameters(nb) for nb in notebooks}
     check_parameters(params, declared)
-    cohort = load_cohort(data_dir, overrides=cohort_overrides(params))
 
-    # 2. build in a temporary sibling of OUT, holding OUT's lock
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    with out_lock(out_dir):
-        check_out_dir(out_dir, data_dir)  # again, now that no other run can change it
-        return _build(pm, cohort, data_dir, out_dir, params, notebooks, declared, nb_dir,
-                      progress, log, execution_timeout, started)
+    with stop_signals_as_interrupts(), private_workdir() as work:
+        try:
+            # 2. one snapshot of the inputs, validated together with every -p value
+            snapshot = snapshot_inputs(data_dir, work / "input")
+            try:
+                cohort = load_cohort(snapshot, overrides=cohort_overrides(params), params=params)
+            except CohortValidationError as err:
+                raise CohortValidationError(err.violations, data_dir) from None
+            for warning in cohort.warnings:
+                log(f"warning: {warning.format()}")
+            # 3. build in a temporary sibling of OUT, holding OUT's lock
+            out_dir.parent.mkdir(parents=True, exist_ok=True)
+            with out_lock(out_dir):
+                check_out_dir(out_dir, data_dir)  # again, now that no other run can change it
+                return _build(pm, cohort, data_dir, out_dir, params, notebooks, declared, nb_dir,
+                              progress, log, execution_timeout, started, work)
+        except KeyboardInterrupt:
+            _stop_children()
+            raise
+        except OSError as exc:
+            if exc.errno in _DISK_ERRNOS:
+                raise OutputError(_disk_message(exc, out_dir)) from None
+            raise
 
 
 def _umask() -> int:
@@ -245,7 +391,7 @@ def _umask() -> int:
 
 
 def _build(pm, cohort, data_dir, out_dir, params, notebooks, declared, nb_dir, progress, log,
-           execution_timeout, started) -> ReportResult:
+           execution_timeout, started, work: Path) -> ReportResult:
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=out_dir.parent))
     result = ReportResult(out_dir=out_dir)
     try:
@@ -254,10 +400,11 @@ def _build(pm, cohort, data_dir, out_dir, params, notebooks, declared, nb_dir, p
         (tmp / "notebooks").mkdir()
         (tmp / "html").mkdir()
         (tmp / "results").mkdir()
-        base = {"data_dir": str(data_dir), "out_dir": str(tmp)}
-        with shared_cohort(cohort, cohort_overrides(params)):
+        base = {"data_dir": str(cohort.path), "out_dir": str(tmp)}
+        with shared_cohort(cohort, cohort_overrides(params), directory=work), \
+                _runtime_dir(work / "tmp"):
             _run_notebooks(pm, notebooks, declared, base, params, tmp, nb_dir, progress, log,
-                           execution_timeout, result)
+                           execution_timeout, result, {str(cohort.path): str(data_dir), str(tmp): str(out_dir)})
         if not (tmp / "index.html").exists():
             _write_index(tmp, cohort, result.notebooks)
         finished = dt.datetime.now(dt.timezone.utc)
@@ -282,14 +429,62 @@ def _build(pm, cohort, data_dir, out_dir, params, notebooks, declared, nb_dir, p
         result.manifest = manifest
         check_out_dir(out_dir, data_dir)
         _swap_into_place(tmp, out_dir)
-    except BaseException:
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt):
+            _stop_children()  # a kernel still running could write into tmp after its removal
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return result
 
 
+@contextlib.contextmanager
+def _runtime_dir(path: Path) -> Iterator[None]:
+    """Kernel connection files and every temporary file of the run go to ``path`` (inside the
+    private work folder) while the block runs: jupyter_client writes connection files with
+    :func:`tempfile.mkstemp` and kernels inherit ``TMPDIR``, so nothing is left in the shared
+    temporary folder even when a kernel is stopped before its own clean-up."""
+    path.mkdir(mode=0o700, exist_ok=True)
+    names = ("JUPYTER_RUNTIME_DIR", "TMPDIR")
+    previous = {name: os.environ.get(name) for name in names}
+    previous_tempdir = tempfile.tempdir
+    for name in names:
+        os.environ[name] = str(path)
+    tempfile.tempdir = str(path)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = previous_tempdir
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _restore_paths(executed: Path, paths: Mapping[str, str]) -> None:
+    """In the saved notebook's injected parameters, name the real cohort and report folders
+    instead of the run's snapshot and temporary build folder (which are gone after the run)."""
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    changed = False
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code" and "injected-parameters" in cell.metadata.get("tags", []):
+            source = cell.source
+            for old, new in paths.items():
+                source = source.replace(old, new)
+            if source != cell.source:
+                cell.source, changed = source, True
+    recorded = nb.metadata.get("papermill", {}).get("parameters", {})
+    for key, value in list(recorded.items()):
+        if isinstance(value, str) and value in paths:
+            recorded[key], changed = paths[value], True
+    if changed:
+        nbformat.write(nb, executed)
+
+
 def _run_notebooks(pm, notebooks, declared, base, params, tmp, nb_dir, progress, log,
-                   execution_timeout, result: ReportResult) -> None:
+                   execution_timeout, result: ReportResult, paths: Mapping[str, str]) -> None:
     """Execute each notebook into ``tmp/notebooks`` and export its HTML; stop at the first failure."""
     for i, nb in enumerate(notebooks, 1):
         wanted = {**base, **params}
@@ -307,6 +502,7 @@ def _run_notebooks(pm, notebooks, declared, base, params, tmp, nb_dir, progress,
         except Exception as exc:  # papermill / kernel / timeout
             raise ReportError(_failure_message(nb, exc)) from exc
         _clear_researcher_only_outputs(executed)
+        _restore_paths(executed, paths)
         try:
             _export_html(executed, tmp / "html" / f"{nb.stem}.html")
         except Exception as exc:
