@@ -140,6 +140,11 @@ def test_pomp_is_the_same_on_a_relabelled_scale(tmp_path):
     toml = (dst / "cohort.toml").read_text()
     toml = toml.replace("scale_min = 1", "scale_min = 0").replace("scale_max = 5", "scale_max = 4")
     (dst / "cohort.toml").write_text(toml)
+    obs = pd.read_csv(dst / "observations.csv", dtype=str, keep_default_na=False)  # so do ordinal behaviours
+    book = pd.read_csv(dst / "behaviours.csv", dtype=str).set_index("behaviour")["scale"]
+    ordinal = obs["behaviour"].map(book).eq("ordinal") & obs["value"].ne("")
+    obs.loc[ordinal, "value"] = (obs.loc[ordinal, "value"].astype(int) - 1).astype(str)
+    obs.to_csv(dst / "observations.csv", index=False)
     p = pd.read_csv(dst / "pulse.csv", dtype=str, keep_default_na=False)  # pulse shares the scale
     p["score"] = [str(int(s) - 1) if s else "" for s in p["score"]]
     p.to_csv(dst / "pulse.csv", index=False)

@@ -99,6 +99,9 @@ def pulse_early_warnings(cohort: Cohort, lam: float = 0.3, limit: float = 2.5) -
     pm = measures.pulse(cohort.pulse, cfg)
     pm = pm[pm["n_respondents"] >= cfg.min_group_size]
     pre = pm[pm["month"].isin(pre_months(cfg))]
+    cols = ["leader_id", "arm", "month", "pulse", "baseline", "ewma", "lower_limit", "n_respondents"]
+    if pre.empty:  # no team has enough respondents to be shown (issue 12)
+        return pd.DataFrame(columns=cols)
     base = pre.groupby("leader_id")["pulse"].agg(["mean", "count"])
     resid = pre["pulse"] - pre["leader_id"].map(base["mean"])
     dof = float((base["count"] - 1).clip(lower=0).sum())

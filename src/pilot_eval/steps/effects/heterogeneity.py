@@ -116,7 +116,7 @@ def effect_by_group(
         out.loc[shown, "p_holm"] = multipletests(out.loc[shown, "p_value"].to_numpy(dtype="float64"),
                                                  method="holm")[1]
     out = out[list(HET_COLUMNS)].astype({"n_pilot": "Int64", "n_comparison": "Int64"})
-    out["ci_method"] = out["ci_method"].fillna("").astype("str")
+    out["ci_method"] = out["ci_method"].astype("object").where(out["ci_method"].notna(), "").astype("str")
     out.attrs["equal_effects"] = _equal_effects_test(y, design, df["org_unit"],
                                                      [f"pilot x {by}[{lv}]" for lv, s in
                                                       zip(counts.index, shown) if s])
@@ -127,7 +127,12 @@ def _equal_effects_test(y: np.ndarray, design, clusters: pd.Series, names: list[
     """Joint cluster-robust F test that the named coefficients are equal (F(q, G-1))."""
     if len(names) < 2:
         return {"statistic": np.nan, "df1": 0, "df2": np.nan, "p_value": np.nan}
-    fit = fit_cluster_ols(y, design, clusters)
+    if pd.Series(clusters).nunique() < 2:  # one org unit: no cluster-robust test (issue 12)
+        return {"statistic": np.nan, "df1": len(names) - 1, "df2": np.nan, "p_value": np.nan}
+    try:
+        fit = fit_cluster_ols(y, design, clusters)
+    except (np.linalg.LinAlgError, ValueError):
+        return {"statistic": np.nan, "df1": len(names) - 1, "df2": np.nan, "p_value": np.nan}
     idx = [fit.names.index(n) for n in names]
     L = np.zeros((len(idx) - 1, len(fit.names)))
     L[np.arange(len(idx) - 1), idx[1:]] = 1.0

@@ -442,7 +442,7 @@ def estimate_effects(
                           "ci_high": "float64", "p_value": "float64"})
     table["causal"] = table["causal"].astype("bool")
     for c in ("outcome", "model", "ci_method", "period", "note"):
-        table[c] = table[c].fillna("").astype("str")
+        table[c] = table[c].astype("object").where(table[c].notna(), "").astype("str")
     return EffectsRun(table, pd.DataFrame(skipped, columns=["outcome", "model", "reason"]),
                       [c.removeprefix("pre_") for c in covariates], used, covariates)
 
