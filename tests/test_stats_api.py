@@ -157,3 +157,22 @@ def test_stats_imports_nothing_of_the_project() -> None:
             "and not m.startswith('pilot_eval.stats')]; print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_t_inference_confidence_equals_deprecated_alpha_complement() -> None:
+    """ClusterFit.t_inference: ``confidence=0.9`` gives the interval of the old ``alpha=0.1``;
+    the default is 95 % (the t(G - 1) quantile checked against scipy)."""
+    from scipy import stats
+
+    rng = np.random.default_rng(2)
+    unit = np.repeat(np.arange(8), 5)
+    x = rng.normal(size=40)
+    y = 0.3 * x + rng.normal(size=8)[unit] + rng.normal(size=40)
+    fit = ps.fit_cluster_ols(y, ps.drop_collinear(np.column_stack([np.ones(40), x]), ["const", "x"]), unit)
+    new, old = fit.t_inference("x", confidence=0.9), fit.t_inference("x", 0.1)
+    assert new["ci_low"] == pytest.approx(old["ci_low"], abs=1e-12)
+    default = fit.t_inference("x")
+    half = stats.t.ppf(0.975, 7) * default["std_error"]
+    assert default["ci_high"] - default["estimate"] == pytest.approx(half, rel=1e-12)
+    with pytest.raises(TypeError):
+        fit.t_inference("x", 0.1, confidence=0.9)
