@@ -78,7 +78,7 @@ def test_report_path_agrees_with_evaluate(sample, sample_result, tmp_path):
                            n_boot=199, seed=7)
     write_result(run.table, tmp_path, "effects")
     write_result(reliability_table(sample, excluded, 0.95, 20, 1), tmp_path, "reliability")
-    report = decide_from_results(sample, load_results(tmp_path), excluded)
+    report = decide_from_results(sample, load_results(tmp_path), excluded, n_boot=199, seed=7)
     assert report.recommendation == sample_result.recommendation
     a, b = report.scorecard.set_index("indicator"), sample_result.scorecard.set_index("indicator")
     assert (a["status"] == b["status"]).all()
@@ -126,6 +126,25 @@ def test_count_effect_matches_a_statsmodels_poisson_glm(sample):
     assert row["std_error"] == pytest.approx(se, rel=1e-6)
     assert row["ci_low"] == pytest.approx(100 * (np.exp(b - crit * se) - 1), rel=1e-6)
     assert row["ci_high"] == pytest.approx(100 * (np.exp(b + crit * se) - 1), rel=1e-6)
+
+
+def test_excess_share_is_the_pilot_coefficient_of_a_linear_probability_model(sample):
+    """statsmodels OLS of improved (0/1) on pilot, baseline 360, tenure, role and culture: the same
+    coefficient (x 100) as the scorecard's excess share; raw shares beside it."""
+    import statsmodels.formula.api as smf
+
+    from pilot_eval.steps.effects.improved import excess_improved, improved_frame
+    from pilot_eval.steps.reliability.change import leader_reliable_change
+
+    rc = leader_reliable_change(sample)
+    got = excess_improved(sample, rc, n_boot=99, seed=1)
+    f = improved_frame(sample, rc).assign(pilot=lambda d: d["arm"].eq("pilot").astype(float))
+    miss = f["tenure_years"].isna()  # the indicator method for unknown tenure, as in the ANCOVA
+    f = f.assign(tenure=f["tenure_years"].fillna(f["tenure_years"].mean()), tenure_missing=miss.astype(float))
+    fit = smf.ols("endline ~ pilot + baseline + tenure + tenure_missing + C(role) + C(culture)", data=f).fit()
+    assert got["estimate"] == pytest.approx(100 * fit.params["pilot"], rel=1e-8)
+    assert got["pilot_share"] == pytest.approx(100 * f.loc[f["pilot"] == 1, "endline"].mean())
+    assert got["ci_low"] < got["estimate"] < got["ci_high"]
 
 
 def test_pomp_is_the_same_on_a_relabelled_scale(tmp_path):

@@ -30,6 +30,7 @@ from pilot_eval.steps.decision.scorecard import (
     build_scorecard, confidence_components, reliability_icc1k, usable_comparison,
 )
 from pilot_eval.steps.baseline import leader_baseline
+from pilot_eval.steps.effects.improved import excess_improved
 from pilot_eval.steps.effects.models import adjustment_covariates, estimate_effects, has_comparison
 from pilot_eval.steps.reliability.change import leader_reliable_change
 from pilot_eval.steps.reliability.common import _nested_subset, _other_rater_means
@@ -111,10 +112,21 @@ def decision_effects(cohort: Cohort, excluded: Iterable[str] = (), covariates: I
 
 
 def decide(cohort: Cohort, effects: pd.DataFrame | None, reliable_change: pd.DataFrame | None,
-           icc1k: float | None, confidence: pd.DataFrame | None = None) -> DecisionResult:
-    """Scorecard and recommendation from the estimates (shared by :func:`evaluate` and notebook 05)."""
-    card = build_scorecard(cohort, effects, reliable_change, confidence)
+           icc1k: float | None, confidence: pd.DataFrame | None = None, n_boot: int = 999,
+           seed: int | None = 0) -> DecisionResult:
+    """Scorecard and recommendation from the estimates (shared by :func:`evaluate` and notebook 05).
+
+    The excess share reliably improved is estimated here
+    (:func:`pilot_eval.steps.effects.improved.excess_improved`, ``n_boot`` and ``seed``).
+    """
     ok, why = usable_comparison(cohort)
+    excess: dict | str | None = None
+    if ok and reliable_change is not None:
+        try:
+            excess = excess_improved(cohort, reliable_change, n_boot=n_boot, seed=seed)
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            excess = f"the excess share could not be estimated ({exc})"
+    card = build_scorecard(cohort, effects, excess, confidence)
     rec = rule.recommend(card, fair_comparison=ok, why_not=why, icc1k=icc1k)
     return DecisionResult(rec.decision, [rec.headline, *rec.reasons], card, rec.headline, rec.conditions,
                           effects, icc1k)
@@ -144,12 +156,12 @@ def evaluate(cohort: Cohort, *, n_boot: int = 999, seed: int = 0) -> DecisionRes
     excluded = excluded_behaviours(cohort, True, "")
     effects = decision_effects(cohort, excluded, None, n_boot, seed)
     rc = leader_reliable_change(cohort)
-    return decide(cohort, effects, rc, icc1k_360(cohort))
+    return decide(cohort, effects, rc, icc1k_360(cohort), n_boot=n_boot, seed=seed)
 
 
-def decide_from_results(cohort: Cohort, results: dict[str, pd.DataFrame],
-                        excluded: Iterable[str] = ()) -> DecisionResult:
+def decide_from_results(cohort: Cohort, results: dict[str, pd.DataFrame], excluded: Iterable[str] = (),
+                        n_boot: int = 999, seed: int | None = 0) -> DecisionResult:
     """The decision from the earlier steps' ``results/*.csv`` (notebook 05), with confidence scores."""
     icc1k = reliability_icc1k(results.get("reliability"))
     conf = confidence_components(cohort, icc1k, excluded).set_index("source")
-    return decide(cohort, results.get("effects"), leader_reliable_change(cohort), icc1k, conf)
+    return decide(cohort, results.get("effects"), leader_reliable_change(cohort), icc1k, conf, n_boot, seed)

@@ -54,7 +54,6 @@ from pilot_eval.errors import MissingResultError
 from pilot_eval.measures import scores as measures
 from pilot_eval.measures.behaviour_exclusions import behaviour_alphas
 from pilot_eval.stats.icc import icc_oneway_unbalanced
-from pilot_eval.stats.proportions import newcombe_difference
 from pilot_eval.steps import completeness as comp
 from pilot_eval.steps.decision.indicators import (
     INDICATORS, PANELS, SPECS, probability_target_met, status_from_probability, pomp,
@@ -297,7 +296,7 @@ def _from_effect(row: pd.Series | None, reason: str, transform=None) -> dict[str
 def build_scorecard(
     cohort: Cohort,
     effects: pd.DataFrame | None,
-    reliable_change: pd.DataFrame | None = None,
+    excess: dict[str, Any] | str | None = None,
     confidence: pd.DataFrame | None = None,
     confidence_level: float = 0.95,
 ) -> pd.DataFrame:
@@ -310,8 +309,9 @@ def build_scorecard(
     effects
         The rows of ``results/effects.csv`` (step 3), or the same rows from
         :func:`pilot_eval.steps.decision.evaluate.decision_effects`.
-    reliable_change
-        :func:`pilot_eval.steps.reliability.change.leader_reliable_change` of the cohort.
+    excess
+        :func:`pilot_eval.steps.effects.improved.excess_improved` of the cohort, or the reason
+        it could not be computed.
     confidence
         :func:`confidence_components` (None: confidence columns left empty).
 
@@ -350,7 +350,7 @@ def build_scorecard(
         else:
             values[key] = _from_effect(select_effect(effects, outcome, "count"),
                                        "the count model could not be estimated (see step 3 for why)")
-    values["leaders_improved_pct"] = _excess_share(reliable_change, ok, why, confidence_level)
+    values["leaders_improved_pct"] = _excess_share(excess, ok, why)
     if small_pilot:
         values["promotion_air"] = _no_data(no_pilot)
     else:
@@ -391,25 +391,20 @@ def build_scorecard(
     return out
 
 
-def _excess_share(rc: pd.DataFrame | None, ok: bool, why: str, confidence_level: float) -> dict[str, Any]:
-    """Pilot minus comparison share of leaders reliably improved (percentage points), Newcombe interval."""
-    if rc is None or rc.empty:
-        return _no_data("no leader was rated at both waves")
-    rated = rc[rc["status"].notna()]
-    pil, com = rated[rated["arm"] == "pilot"], rated[rated["arm"] == "comparison"]
+def _excess_share(ex: dict[str, Any] | str | None, ok: bool, why: str) -> dict[str, Any]:
+    """The scorecard's excess share reliably improved (percentage points), from :func:`excess_improved`."""
     if not ok:
         return _no_data(f"no excess share: {why}")
-    k1, n1 = int((pil["status"] == "improved").sum()), len(pil)
-    k2, n2 = int((com["status"] == "improved").sum()), len(com)
-    if n1 == 0 or n2 == 0:
-        return _no_data("no leader of one group was rated at both waves")
-    d, lo, hi = newcombe_difference(k1, n1, k2, n2, confidence_level)
-    return {"value": 100 * d, "ci_low": 100 * lo, "ci_high": 100 * hi, "n": n1 + n2,
-            "pilot_share": 100 * k1 / n1, "comparison_share": 100 * k2 / n2,
-            "method": "reliable change (same raters at both waves), Newcombe hybrid score interval",
-            "note": (f"Share of leaders whose 360 score rose by more than its measurement error allows "
-                     f"(same raters at both waves): pilot {100 * k1 / n1:.0f}% of {n1}, comparison "
-                     f"{100 * k2 / n2:.0f}% of {n2}; the indicator is the difference (step 2)")}
+    if ex is None or isinstance(ex, str):
+        return _no_data(ex or "no leader was rated at both waves")
+    return {"value": ex["estimate"], "ci_low": ex["ci_low"], "ci_high": ex["ci_high"], "n": ex["n"],
+            "pilot_share": ex["pilot_share"], "comparison_share": ex["comparison_share"],
+            "method": str(ex["ci_method"]),
+            "note": (f"Share of leaders whose 360 score rose by more than its measurement error allows (same "
+                     f"raters at both waves, step 2): pilot {ex['pilot_share']:.0f}% of {ex['n_pilot']}, "
+                     f"comparison {ex['comparison_share']:.0f}% of {ex['n_comparison']}; the indicator is the "
+                     "difference, allowing for role, culture, tenure and the starting score (errors grouped by "
+                     "org unit)")}
 
 
 def summary_text(scorecard: pd.DataFrame, decision: str) -> str:
