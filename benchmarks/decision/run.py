@@ -136,15 +136,20 @@ def make_tasks(cohorts: int, sizes: list[tuple[int, int]], generators: list[str]
     per_gen = [cohorts // len(generators) + (1 if g < cohorts % len(generators) else 0)
                for g in range(len(generators))]
     tasks = []
-    for r in range(max(per_gen)):  # replicate-major: a partial run covers every cell about equally
-        for z, (n_p, n_c) in enumerate(sizes):
-            for s in scenarios:
-                for g, gen in enumerate(generators):
-                    if r >= per_gen[g]:
-                        continue
-                    gi = GENERATORS.index(gen)
-                    cseed = int(np.random.SeedSequence([seed, gi, z, r]).generate_state(1)[0])
-                    tasks.append(Task(len(tasks), gen, s, n_p, 0 if s == "pilot_only" else n_c, r, cseed))
+    # size-major (the sample's size first); within a size the scenarios with an error-rate
+    # target (and the cheap pilot_only) first, replicate-major, then the others: a partial
+    # run covers the targets of the sample's size first, every such scenario about equally
+    first = [s for s in scenarios if s in {t[0] for t in TARGETS} | {"pilot_only"}]
+    for z, (n_p, n_c) in enumerate(sizes):
+        for group in (first, [s for s in scenarios if s not in first]):
+            for r in range(max(per_gen)):
+                for s in group:
+                    for g, gen in enumerate(generators):
+                        if r >= per_gen[g]:
+                            continue
+                        gi = GENERATORS.index(gen)
+                        cseed = int(np.random.SeedSequence([seed, gi, z, r]).generate_state(1)[0])
+                        tasks.append(Task(len(tasks), gen, s, n_p, 0 if s == "pilot_only" else n_c, r, cseed))
     return tasks
 
 
@@ -157,12 +162,13 @@ def _done(partial: Path | None, tasks: list[Task]) -> list[dict[str, Any]]:
     if partial is None or not partial.is_file() or partial.stat().st_size == 0:
         return []
     old = pd.read_csv(partial, keep_default_na=False, na_values=[""])
-    by_index = {t.index: t for t in tasks}
+    by_key = {(t.generator, t.scenario, t.n_pilot, t.n_comparison, t.seed): t for t in tasks}
     keep = []
     for row in old.to_dict("records"):
-        t = by_index.get(int(row["index"]))
-        if t is not None and (t.generator, t.scenario, t.seed) == (row["generator"], row["scenario"], int(row["seed"])):
-            keep.append({**row, "error": "" if pd.isna(row["error"]) else row["error"]})
+        t = by_key.get((row["generator"], row["scenario"], int(row["n_pilot"]), int(row["n_comparison"]),
+                        int(row["seed"])))
+        if t is not None:
+            keep.append({**row, "index": t.index, "error": "" if pd.isna(row["error"]) else row["error"]})
     return keep
 
 
@@ -313,6 +319,39 @@ def why_section(records: pd.DataFrame) -> list[str]:
     return lines
 
 
+#: Rule variants checked on the same cohorts: SCALE becomes ITERATE when any of these indicators is off track.
+VARIANTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("SCALE also needs HR incidents not off track", ("hr_incidents_change_pct",)),
+    ("SCALE also needs every [targets] indicator not off track",
+     ("empathy_360_change_pct", "leaders_improved_pct", "hr_incidents_change_pct")),
+)
+
+
+def variant_section(records: pd.DataFrame) -> list[str]:
+    """Error rates of rule variants, recomputed exactly from each cohort's recorded statuses."""
+    ok = records[records["recommendation"].isin(DECISIONS)].copy()
+    if not len(ok) or not ok["statuses"].astype(str).str.contains("=").any():
+        return []
+    lines = ["", "## Rule variants on the same cohorts", "",
+             "A variant that only adds a condition to SCALE is a function of the recorded indicator statuses, so "
+             "its error rates on these very cohorts are exact (no new simulation).", "",
+             "| variant | pilot + comparison | no_effect SCALE | meets_targets STOP | harm SCALE | meets_targets SCALE |",
+             "|---|---|---:|---:|---:|---:|"]
+    status = ok["statuses"].astype(str)
+    for name, keys in (("rule as run", ()), *VARIANTS):
+        off = pd.Series(False, index=ok.index)
+        for key in keys:
+            off |= status.str.contains(f"{key}=off track", regex=False)
+        dec = ok["recommendation"].where(~((ok["recommendation"] == "scale") & off), "iterate")
+        for (n_p, n_c), grp in ok[ok["scenario"] != "pilot_only"].groupby(["n_pilot", "n_comparison"]):
+            def share(scenario: str, decision: str) -> str:
+                m = grp["scenario"] == scenario
+                return f"{100 * (dec[grp.index][m] == decision).mean():.1f} % of {int(m.sum())}" if m.any() else ""
+            lines.append(f"| {name} | {n_p} + {n_c} | {share('no_effect', 'scale')} | {share('meets_targets', 'stop')} "
+                         f"| {share('harm', 'scale')} | {share('meets_targets', 'scale')} |")
+    return lines
+
+
 def markdown(records: pd.DataFrame, oc: pd.DataFrame, checks: pd.DataFrame, args: argparse.Namespace,
              rule_name: str, wall_s: float) -> str:
     per_gen = oc_table(records, ("generator", "scenario", "n_pilot", "n_comparison"))
@@ -353,6 +392,7 @@ def markdown(records: pd.DataFrame, oc: pd.DataFrame, checks: pd.DataFrame, args
         lines.append(f"| {r.generator} | {r.scenario} | {r.n_pilot} | {r.n_comparison} | {r.n_cohorts} | "
                      + " | ".join(_pct(getattr(r, d)) for d in DECISIONS) + f" | {r.errors} |")
     lines += why_section(records)
+    lines += variant_section(records)
     errors = records[records["recommendation"] == "error"]
     if len(errors):
         lines += ["", "## Errors", "", f"{len(errors)} cohorts raised an error (left out of the shares):", ""]
