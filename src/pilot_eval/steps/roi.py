@@ -14,9 +14,13 @@ scorecard shows) are turned into money:
   ``100 * (B - C) / C`` and the probability that ROI > 0.
 
 Uncertainty is propagated by simulation from each estimate's sampling
-distribution: ``log RR_k ~ Normal(log RR_hat_k, se_k^2)``, independently
-across outcomes (they come from separate models), :data:`N_DRAWS` draws with
-the given ``seed``.  Point values are the plug-in values at the estimates;
+distribution: ``log RR_k ~ Normal(log RR_hat_k, se_k^2)``, :data:`N_DRAWS`
+draws with the given ``seed``.  The outcomes are drawn **comonotonically**
+(one standard-normal draw shared by every outcome): exits, incidents and
+escalations of a team move with the same team climate, so their estimates are
+positively correlated, and for a sum of increasing functions perfect positive
+dependence gives the widest interval, the conservative choice when the
+correlation is not estimated.  Point values are the plug-in values at the estimates;
 intervals are the 2.5 and 97.5 percentiles of the draws.
 
 A **rollout** of ``N`` leaders scales the events (per pilot leader) and the
@@ -211,7 +215,7 @@ def _summaries(benefit: np.ndarray, cost: float, point_benefit: float, scope: st
 
 def _draw_benefit(inputs: list[OutcomeInput], costs: Costs, scale: float, rng: np.random.Generator,
                   n_draws: int, exit_cost: float | None = None) -> tuple[np.ndarray, float]:
-    z = rng.standard_normal((n_draws, len(inputs)))
+    z = np.repeat(rng.standard_normal((n_draws, 1)), max(len(inputs), 1), axis=1)  # comonotone
     total = np.zeros(n_draws)
     point = 0.0
     for j, inp in enumerate(inputs):
