@@ -9,11 +9,13 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from pilot_eval.report.charts.base import arm_colour_scale
 from pilot_eval.measures.timecourse import UNITS
+from pilot_eval.report.charts.base import arm_colour_scale
+from pilot_eval.steps.leading_lagging.power import POWER
+from pilot_eval.steps.leading_lagging.validation import INSUFFICIENT, NOT_VALIDATED, VALIDATED
 
 #: Colours of the three verdicts.
-VERDICT_COLOURS = {"validated": "#2ca02c", "not validated": "#d62728", "insufficient data": "#bbbbbb"}
+VERDICT_COLOURS = {VALIDATED: "#2ca02c", NOT_VALIDATED: "#d62728", INSUFFICIENT: "#bbbbbb"}
 
 
 def timecourse_chart(timecourse: pd.DataFrame, pilot_months: int = 3) -> alt.VConcatChart:
@@ -73,7 +75,7 @@ def power_chart(power: pd.DataFrame) -> alt.LayerChart:
     base = alt.Chart(data).encode(
         y=alt.Y("lagging:N", title=None),
         yOffset=alt.YOffset("effect:N"),
-        x=alt.X("leaders_total:Q", title="Leaders needed in total (80% power, both arms)"),
+        x=alt.X("leaders_total:Q", title=f"Leaders needed in total ({POWER:.0%} power, both arms)"),
     )
     bars = base.mark_bar().encode(
         color=alt.Color("effect:N", title="Effect size from"),

@@ -59,13 +59,16 @@ POWER_COLUMNS: tuple[str, ...] = (
     "leaders_total", "org_units_per_arm", "leaders_now", "power", "alpha", "note",
 )
 
+#: Power of the rollout sample sizes (the conventional 80 %).
+POWER = 0.8
+
 
 def nb_sample_size(
     mu0: float | np.ndarray,
     rate_ratio: float | np.ndarray,
     dispersion: float | np.ndarray = 0.0,
     alpha: float = 0.05,
-    power: float = 0.8,
+    power: float = POWER,
 ) -> np.ndarray:
     """Leaders per arm to detect ``rate_ratio`` (Zhu & Lakkis 2014, approach 2).
 
@@ -124,7 +127,7 @@ def rollout_power(
     lagging: pd.DataFrame,
     leaders: pd.DataFrame,
     config: CohortConfig,
-    power: float = 0.8,
+    power: float = POWER,
     alpha: float = 0.05,
     min_clusters: int = 10,
     events_per_variable: float = 5.0,
