@@ -23,14 +23,22 @@ import test_effects  # noqa: E402
 import test_leading_lagging_methods  # noqa: E402
 
 
+def csv_texts() -> dict[str, str]:
+    """File name -> CSV text of each reference data set (what the R scripts read)."""
+    effects = pd.read_csv(io.StringIO(test_effects.REFERENCE_DATA))
+    count = test_leading_lagging_methods.reference_data()
+    return {
+        "effects_reference.csv": effects.to_csv(index=False, lineterminator="\n"),
+        "count_reference.csv": count.to_csv(index=False, float_format="%.17g", lineterminator="\n"),
+    }
+
+
 def main() -> None:
     out = HERE / "data"
     out.mkdir(exist_ok=True)
-    effects = pd.read_csv(io.StringIO(test_effects.REFERENCE_DATA))
-    effects.to_csv(out / "effects_reference.csv", index=False)
-    count = test_leading_lagging_methods.reference_data()
-    count.to_csv(out / "count_reference.csv", index=False, float_format="%.17g")
-    print(f"wrote {out / 'effects_reference.csv'} and {out / 'count_reference.csv'}")
+    for name, text in csv_texts().items():
+        (out / name).write_text(text, encoding="utf-8")
+        print(f"wrote {out / name}")
 
 
 if __name__ == "__main__":
