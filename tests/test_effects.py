@@ -303,7 +303,7 @@ def test_no_comparison_group_gives_prepost_only(tmp_path):
     assert set(run.table.model) == {"prepost"}
     assert not run.table.causal.any()
     assert run.table.note.str.contains("not a causal estimate").all()
-    assert set(run.skipped.model) == {"naive", "ancova", "mixed", "did", "matched"}
+    assert set(run.skipped.model) == {"naive", "ancova", "mixed", "did", "matched", "count"}
     assert run.skipped.reason.str.contains("no comparison group").all()
     assert "not causal" in effects_text.summary_text(run)
     assert "is not a training effect" in effects_text.adjustment_text(run.table)

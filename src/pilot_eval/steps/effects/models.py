@@ -425,7 +425,8 @@ def estimate_effects(
                 continue
             rows.append({"outcome": outcome, "model": model, "period": period[model],
                          "causal": model != "prepost", **row})
-    rows += _count_rows(cohort, [o for o in outcomes if o in COUNT_OUTCOMES and wants(o, "count")],
+    gone = {str(s["outcome"]) for s in skipped if s["model"] == "all"}  # e.g. no incidents table
+    rows += _count_rows(cohort, [o for o in outcomes if o in COUNT_OUTCOMES and wants(o, "count") and o not in gone],
                         skipped, small_pilot, comparison, small_comp, alpha)
     table = pd.DataFrame(rows)
     for c in (*EFFECT_COLUMNS, "n_obs"):
