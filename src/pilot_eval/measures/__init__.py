@@ -1,4 +1,6 @@
-"""The contract's measures on a cohort: 360 scores, behaviours, pulse, headcount, outcome rates and frames.
+"""The contract's measures on a cohort: 360 scores, behaviours, pulse (scores), headcount and outcome
+rates (rates), outcome frames, lagging outcomes, fidelity, time courses, behaviour exclusions.
 
-Uses :mod:`pilot_eval.data` and :mod:`pilot_eval.stats`; never a step or the report.
+Uses :mod:`pilot_eval.data`, :mod:`pilot_eval.stats` and :mod:`pilot_eval.privacy`; never a step or
+the report.  ``from pilot_eval.measures import scores as measures`` reaches every measure.
 """
