@@ -6,11 +6,16 @@ import numpy as np
 import pandas as pd
 
 from pilot_eval.data.config import CohortConfig
+from pilot_eval.data.contract import ARMS
 from pilot_eval.data.windows import WINDOWS
 from pilot_eval.privacy import suppress_small_groups
 
-__all__ = ["is_label", "as_float", "days_since", "window_lengths", "window_sort_key",
-           "suppress_small_cells"]
+__all__ = ["PILOT", "COMPARISON", "is_label", "as_float", "days_since", "window_lengths",
+           "window_sort_key", "suppress_small_cells"]
+
+#: The two arms by name, unpacked from the contract's ARMS (requested as data.contract.PILOT /
+#: COMPARISON, /work/coord/requests-api.md item 1; then import them from there).
+PILOT, COMPARISON = ARMS
 
 
 def is_label(values: pd.Series, label: str) -> np.ndarray:

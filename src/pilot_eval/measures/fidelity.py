@@ -29,7 +29,7 @@ import pandas as pd
 
 from pilot_eval.data.config import CohortConfig
 from pilot_eval.data.windows import window_of
-from pilot_eval.measures._common import is_label
+from pilot_eval.measures._common import PILOT, is_label
 
 #: Fidelity indicators of :func:`fidelity_indicators`.
 FIDELITY_INDICATORS: tuple[str, ...] = (
@@ -128,7 +128,7 @@ def fidelity_indicators(
     DataFrame
         Columns of :data:`FIDELITY_COLUMNS`, one row per pilot leader.
     """
-    pilot_ids = leaders.loc[is_label(leaders["arm"], "pilot"), ["leader_id"]].reset_index(drop=True)
+    pilot_ids = leaders.loc[is_label(leaders["arm"], PILOT), ["leader_id"]].reset_index(drop=True)
     s = sessions[window_of(sessions["date"], config).eq("pilot").to_numpy(dtype=bool, na_value=False)]
     s = s[s["leader_id"].isin(pilot_ids["leader_id"]).to_numpy(dtype=bool)]
     practice = s[is_label(s["kind"], "practice")]

@@ -16,6 +16,7 @@ from pilot_eval.data.cohort import Cohort
 from pilot_eval.data.config import MONTH_DAYS, CohortConfig
 from pilot_eval.data.contract import OPTIONAL_TABLES, REQUIRED_TABLES, RATER_TYPES, WAVES
 from pilot_eval.data.windows import WINDOWS, month_of, pilot_months, pre_months, window_of
+from pilot_eval.measures._common import COMPARISON, PILOT
 
 COMPLETENESS_COLUMNS = ("table", "measure", "expected", "observed", "completeness")
 
@@ -292,8 +293,8 @@ def summary_text(cohort: Cohort, table: pd.DataFrame | None = None) -> str:
     """Plain-text headline of the cohort's completeness (stable for nbval)."""
     table = completeness_table(cohort) if table is None else table
     leaders = cohort.leaders
-    n_pilot = int((leaders["arm"] == "pilot").sum())
-    n_comp = int((leaders["arm"] == "comparison").sum())
+    n_pilot = int((leaders["arm"] == PILOT).sum())
+    n_comp = int((leaders["arm"] == COMPARISON).sum())
     lines = [
         f"cohort: {cohort.config.name}",
         f"leaders: {len(leaders)} ({n_pilot} pilot, {n_comp} comparison)",

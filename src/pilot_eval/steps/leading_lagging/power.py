@@ -47,6 +47,7 @@ from scipy import stats
 
 from pilot_eval.measures import scores as measures
 from pilot_eval.data.config import CohortConfig
+from pilot_eval.measures._common import COMPARISON, PILOT
 from pilot_eval.stats.count_models import fit_count_model
 from pilot_eval.stats.design import control_design
 from pilot_eval.stats.icc import icc_oneway_unbalanced
@@ -161,7 +162,7 @@ def rollout_power(
     lead = leaders[["leader_id", "arm", "role", "culture", "org_unit"]].copy()
     for col in ("arm", "role", "culture", "org_unit"):
         lead[col] = lead[col].astype("str")
-    if not (lead["arm"].eq("comparison").any() and lead["arm"].eq("pilot").any()):
+    if not (lead["arm"].eq(COMPARISON).any() and lead["arm"].eq(PILOT).any()):
         return pd.DataFrame([{"lagging": "", "effect": "", "note": "no comparison group: the pilot's effect "
                               "on lagging outcomes cannot be estimated, so no rollout sample size"}],
                             columns=list(POWER_COLUMNS))
@@ -177,7 +178,7 @@ def rollout_power(
         df = df[df[["events", "pre_rate"]].notna().all(axis=1).to_numpy()
                 & (df["person_days"].to_numpy(dtype="float64", na_value=0.0) > 0)].reset_index(drop=True)
         label = lagging_label(outcome, period)
-        comp = df[df["arm"] == "comparison"]
+        comp = df[df["arm"] == COMPARISON]
         base = {"lagging": label, "power": power, "alpha": alpha, "leaders_now": len(df),
                 "leaders_per_unit": m}
         if len(df) < config.min_group_size or comp["events"].sum() == 0:
@@ -187,10 +188,10 @@ def rollout_power(
         t = float(df["person_days"].mean())
         mu0 = rate0_day * t
         C, names = control_design(df, ("role", "culture"), ("pre_rate",), min_level_size=config.min_group_size)
-        arm = (df["arm"] == "pilot").to_numpy(dtype="float64")
+        arm = (df["arm"] == PILOT).to_numpy(dtype="float64")
         events = float(df["events"].sum())
         need = events_per_variable * (1 + len(names))
-        sparse = events < need or df.loc[df["arm"] == "pilot", "events"].sum() == 0
+        sparse = events < need or df.loc[df["arm"] == PILOT, "events"].sum() == 0
         value = pd.DataFrame({"org_unit": df["org_unit"], "arm": df["arm"],
                               "value": df["events"] / df["person_days"] * scale})
         icc = org_unit_icc(value)

@@ -85,7 +85,7 @@ from pilot_eval.stats.count_models import fit_count_model
 from pilot_eval.stats.design import control_design, standardise
 from pilot_eval.stats.partial_correlation import partial_correlation
 from pilot_eval.stats.predictive import P_ADJUST_METHODS, STOP_AFTER, adjust_p_values, cv_predictive_gain
-from pilot_eval.measures._common import suppress_small_cells
+from pilot_eval.measures._common import PILOT, suppress_small_cells
 from pilot_eval.measures.fidelity import FIDELITY_INDICATORS, fidelity_indicators
 from pilot_eval.data.windows import pilot_months, pre_months
 
@@ -153,7 +153,7 @@ def skipped_indicators(cohort: Cohort) -> pd.DataFrame:
     if cohort.sessions is None:
         for name in FIDELITY_INDICATORS:
             rows.append((name, "no sessions table (training log): fidelity indicators skipped"))
-    elif not cohort.leaders["arm"].eq("pilot").any():
+    elif not cohort.leaders["arm"].eq(PILOT).any():
         for name in FIDELITY_INDICATORS:
             rows.append((name, "no pilot leaders: fidelity indicators skipped"))
     return pd.DataFrame(rows, columns=["indicator", "reason"])
