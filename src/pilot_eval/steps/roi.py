@@ -64,6 +64,7 @@ import pandas as pd
 
 from pilot_eval.data.cohort import Cohort
 from pilot_eval.steps.effects.count import count_frame
+from pilot_eval.steps.effects.models import has_comparison
 
 #: Simulation draws for the intervals.
 N_DRAWS = 20_000
@@ -380,3 +381,60 @@ def pilot_event_counts(cohort: Cohort) -> tuple[dict[str, float], dict[str, floa
         events[outcome] = float(frame.loc[frame["arm"] == "pilot", "events"].sum())
         days[outcome] = float(cfg.follow_up_days if window == "follow_up" else cfg.pilot_days)
     return events, days
+
+
+#: The conservative rules as the page states them (one definition, used by the notebook and index.html).
+RULES: tuple[str, ...] = (
+    "First-year benefits only: events averted in the 12 months after the pilot, for a one-off program cost.",
+    "Costs fully loaded: the cost per participant is meant to include design, delivery and the leaders' time.",
+    "The training's effect is isolated: only the adjusted pilot-versus-comparison effects of step 3 are used, "
+    "never a before/after change or participants' own estimates.",
+    "No benefit is claimed from an outcome without data, without an adjusted estimate, or without a stated "
+    "cost per event.",
+    "The whole uncertainty is carried: an outcome that got worse lowers the benefit; the outcomes are assumed "
+    "to move together, which gives the widest interval.",
+    "Intangibles are reported, not monetised: " + ", ".join(INTANGIBLES) + ".",
+)
+
+COST_SETTINGS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Costs))
+
+
+def roi_step(cohort: Cohort, effects: pd.DataFrame, costs: Mapping[str, object] | None = None, *,
+             rollout_leaders: int | None = None, seed: int = 0) -> RoiResult:
+    """Step 6: the ROI of a cohort from its step-3 effects (``results/effects.csv``).
+
+    ``costs`` are the ``[costs]`` settings (cohort.toml, overridden by ``-p``);
+    the pilot's events and windows come from the same count-model frames as
+    the effects.
+    """
+    events, days = pilot_event_counts(cohort)
+    n_pilot = int(cohort.leaders["arm"].eq("pilot").sum())
+    return roi(effects, events, days, Costs.from_mapping(costs), n_pilot, rollout_leaders=rollout_leaders,
+               has_comparison=has_comparison(cohort), seed=seed)
+
+MEASURE_LABELS: dict[str, str] = {
+    "benefit": "benefit (first year)", "cost": "program cost", "net_benefit": "net benefit",
+    "benefit_cost_ratio": "benefit-cost ratio", "roi_pct": "ROI %", "p_roi_positive": "chance ROI > 0",
+}
+
+
+def costs_for_run(config: object, **overrides: object) -> dict[str, object]:
+    """The run's cost settings: cohort.toml ``[costs]`` (when the contract has them), then ``-p`` overrides."""
+    base = dict(getattr(config, "costs", None) or {})
+    base.update({k: v for k, v in overrides.items() if v is not None})
+    return base
+
+
+def not_monetised_text(res: RoiResult) -> str:
+    """What the ROI leaves out, in words."""
+    lines = [f"- {OUTCOME_LABEL[k]}: not monetised ({v})." for k, v in res.not_monetised.items()]
+    lines.append("- Intangible benefits, reported on the scorecard but not monetised: " + ", ".join(INTANGIBLES) + ".")
+    if res.missing_costs:
+        lines.append("- Cost settings not supplied (under [costs] in cohort.toml, or -p): "
+                     + "; ".join(res.missing_costs) + ".")
+    return "\n".join(lines)
+
+
+def rules_markdown(res: RoiResult) -> str:
+    """The conservative rules as a numbered list, then what is not monetised."""
+    return "\n".join(f"{i}. {r}" for i, r in enumerate(RULES, 1)) + "\n\n" + not_monetised_text(res)
