@@ -18,6 +18,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from pilot_eval.privacy import publication_step, round_to_step
+from pilot_eval.stats.balance import baseline_balance
+
 from pilot_eval import privacy
 from pilot_eval.steps import baseline
 from pilot_eval.data.cohort import load_cohort
@@ -61,9 +64,22 @@ def test_baseline_empathy_g_matches_independent_computation_on_external_cohort()
     t = [v for k, v in emp.items() if arms[k] == "pilot"]
     c = [v for k, v in emp.items() if arms[k] == "comparison"]
     g = _hedges_g_by_hand(t, c)
-    assert row["smd"] == pytest.approx(g, abs=1e-6)
-    assert row["pilot_mean"] == pytest.approx(statistics.mean(t), abs=1e-9)
-    assert row["comparison_mean"] == pytest.approx(statistics.mean(c), abs=1e-9)
+    # the statistic at full precision (what researcher-only cells see)
+    df = baseline.leader_baseline(cohort)
+    full = baseline_balance(df, arm="arm", variables=["empathy_360"]).iloc[0]
+    assert full["smd"] == pytest.approx(g, abs=1e-6)
+    assert full["pilot_mean"] == pytest.approx(statistics.mean(t), abs=1e-9)
+    assert full["comparison_mean"] == pytest.approx(statistics.mean(c), abs=1e-9)
+    # published: rounded to what one leader can change, span / n on the 1-2-2.5-5 grid
+    # (scale 1..5: span 4), g to max(step) / pooled SD (privacy across reports)
+    span = cohort.config.scale_max - cohort.config.scale_min
+    step_t, step_c = publication_step(span, len(t)), publication_step(span, len(c))
+    sp = math.sqrt(((len(t) - 1) * statistics.variance(t) + (len(c) - 1) * statistics.variance(c))
+                   / (len(t) + len(c) - 2))
+    assert row["pilot_mean"] == pytest.approx(round_to_step(statistics.mean(t), step_t), abs=1e-12)
+    assert row["comparison_mean"] == pytest.approx(round_to_step(statistics.mean(c), step_c), abs=1e-12)
+    assert row["smd"] == pytest.approx(round_to_step(g, publication_step(max(step_t, step_c) / sp, 1)),
+                                       abs=1e-12)
     expected_rating = ("satisfied" if abs(g) <= 0.05 else
                        "requires statistical adjustment" if abs(g) <= 0.25 else "not satisfied")
     assert row["wwc_rating"] == expected_rating

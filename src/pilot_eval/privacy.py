@@ -15,6 +15,7 @@ OWASP, "CSV Injection" (formula injection) guidance.
 from __future__ import annotations
 
 import html
+import math
 from typing import Iterable
 
 import pandas as pd
@@ -136,3 +137,172 @@ def hidden_cells(baseline: pd.DataFrame, var: str, k: int) -> tuple[pd.DataFrame
     hidden.loc[counts["overall"] < k, :] = True
     hidden.loc[hidden[arms].any(axis=1), "overall"] = True
     return counts, _complement(hidden, counts)
+
+
+# ---- differencing across reports ------------------------------------------------------------
+# Two reports of cohorts that differ by one leader (consecutive monthly reports) give that
+# leader's value by subtraction: mean_A * n_A - mean_B * n_B.  Published group aggregates are
+# therefore rounded to a step no finer than the largest change one leader can make to them,
+# span / n (span = the variable's possible range for one leader).  The sum n * mean is then
+# only known to within n * step >= span in each report, so the subtraction leaves the leader's
+# value anywhere in an interval at least 2 * span wide: no better than knowing the scale.
+# Researcher-only outputs (notebook cells tagged researcher-only) keep full precision.
+
+#: Rating scale assumed until :func:`set_rating_scale` is called (the contract's default 1..5).
+_RATING_SCALE: list[float] = [1.0, 5.0]
+
+#: Possible range of one leader's value, by variable: ("scale", k) = k x (scale_max - scale_min),
+#: ("fixed", x) = x in the variable's own unit.  Rates are per 100 team members per 90 days:
+#: 100 = every member of the team leaving (or an incident per member) within the quarter.
+VARIABLE_SPANS: dict[str, tuple[str, float]] = {
+    "empathy_360": ("scale", 1.0),
+    "self_other_gap": ("scale", 2.0),
+    "pulse": ("scale", 1.0),
+    "behaviour_index": ("fixed", 1.0),
+    "tenure_years": ("fixed", 50.0),
+    "team_size": ("fixed", 100.0),
+    "voluntary_attrition": ("fixed", 100.0),
+    "hr_incidents": ("fixed", 100.0),
+    "escalations": ("fixed", 100.0),
+    "role": ("fixed", 1.0),      # share of leaders in a role: 0..1
+    "culture": ("fixed", 1.0),
+}
+
+#: Published tables whose group aggregates are coarsened in :func:`coarsen_published`:
+#: file -> (column naming the variable, [(value columns, n column(s))]); with several n
+#: columns the smallest n sets the step (an arm contrast moves by span / n of that arm).
+PUBLISHED_AGGREGATES: dict[str, tuple[str, tuple[tuple[tuple[str, ...], str | tuple[str, ...]], ...]]] = {
+    "baseline_balance": ("variable", ((("pilot_mean",), "n_pilot"), (("comparison_mean",), "n_comparison"))),
+    "indicator_timecourse": ("indicator", ((("value",), "n_leaders"),)),
+    "scorecard_trends": ("indicator", ((("value",), "n"),)),
+    # contrasts of arm means (naive - prepost = the arms' baseline difference, exactly)
+    "effects": ("outcome", ((("estimate", "std_error", "ci_low", "ci_high"), ("n_pilot", "n_comparison")),)),
+    "effects_heterogeneity": ("outcome", ((("estimate", "std_error", "ci_low", "ci_high"),
+                                           ("n_pilot", "n_comparison")),)),
+}
+
+_NICE = (1.0, 2.0, 2.5, 5.0)
+
+
+def set_rating_scale(scale_min: float, scale_max: float) -> None:
+    """The cohort's rating scale, for the spans of rating-scale variables (set by open_context)."""
+    _RATING_SCALE[:] = [float(scale_min), float(scale_max)]
+
+
+def variable_span(variable: str, scale: tuple[float, float] | None = None) -> float:
+    """Possible range of one leader's value of ``variable`` (a measure, or a change / % change of one).
+
+    ``<measure>_change`` spans twice the measure's range, ``<measure>_change_pct`` 200 %
+    (a fall to 0 up to a doubling, beyond which a change is rare), unknown variables 2 x the
+    rating scale.
+
+    Examples
+    --------
+    >>> variable_span("empathy_360"), variable_span("pulse_change"), variable_span("tenure_years")
+    (4.0, 8.0, 50.0)
+    """
+    name = str(variable)
+    if name.endswith("_change_pct"):
+        return 200.0
+    factor = 1.0
+    if name.endswith("_change"):
+        name, factor = name[: -len("_change")], 2.0
+    name = name.split(":", 1)[0].split("=", 1)[0]
+    kind, value = VARIABLE_SPANS.get(name, ("scale", 2.0))
+    low, high = scale if scale is not None else _RATING_SCALE
+    span = value * (high - low) if kind == "scale" else value
+    return factor * span
+
+
+def publication_step(span: float, n: float) -> float:
+    """Rounding step of a published aggregate of ``n`` leaders: the smallest of 1, 2, 2.5, 5 x 10^k
+    that is at least ``span / n`` (the most one leader can move the group's mean).
+
+    Examples
+    --------
+    >>> publication_step(4, 45), publication_step(4, 6), publication_step(1, 200)
+    (0.1, 1.0, 0.005)
+    """
+    if not (n and n > 0 and span > 0 and math.isfinite(span)):
+        return math.nan
+    raw = span / float(n)
+    exp = math.floor(math.log10(raw))
+    for k in (exp, exp + 1):
+        for m in _NICE:
+            step = m * 10.0 ** k
+            if step >= raw * (1 - 1e-12):
+                return float(f"{step:.12g}")
+    return float(10.0 ** (exp + 1))
+
+
+def round_to_step(value: float, step: float) -> float:
+    """``value`` rounded to a multiple of ``step`` (half away from zero), without float noise.
+
+    Examples
+    --------
+    >>> round_to_step(3.4387, 0.1), round_to_step(3.4387, 0.25), round_to_step(-0.125, 0.25)
+    (3.4, 3.5, -0.25)
+    """
+    if value is None or not math.isfinite(float(value)) or not math.isfinite(step) or step <= 0:
+        return value
+    q = float(value) / step
+    k = math.floor(abs(q) + 0.5 + 1e-9) * (1 if q >= 0 else -1)
+    decimals = max(0, -math.floor(math.log10(step)) + 2)
+    return round(k * step, decimals) + 0.0
+
+
+def coarsen(value: float, span: float, n: float) -> float:
+    """A group aggregate of ``n`` leaders rounded for publication (see :func:`publication_step`)."""
+    return round_to_step(value, publication_step(span, n))
+
+
+def step_decimals(step: float) -> int:
+    """Decimals that show a multiple of ``step`` exactly (0.1 -> 1, 0.25 -> 2, 2 -> 0)."""
+    if not math.isfinite(step) or step <= 0:
+        return 2
+    for d in range(0, 10):
+        if abs(round(step, d) - step) < 1e-9 * max(1.0, step):
+            return d
+    return 10
+
+
+def format_coarse(value: float, step: float) -> str:
+    """``value`` rounded to ``step`` and written with just the decimals the step needs.
+
+    Examples
+    --------
+    >>> format_coarse(3.4387, 0.1), format_coarse(3.4387, 1.0), format_coarse(0.6381, 0.25)
+    ('3.4', '3', '0.75')
+    """
+    return f"{round_to_step(value, step):.{step_decimals(step)}f}"
+
+
+def coarsen_published(df: pd.DataFrame, name: str,
+                      scale: tuple[float, float] | None = None) -> pd.DataFrame:
+    """Copy of result table ``name`` with its group aggregates rounded for publication.
+
+    Applied by :func:`pilot_eval.steps.results.write_result` to every table it writes;
+    tables not in :data:`PUBLISHED_AGGREGATES` are returned unchanged.  Rounding is
+    idempotent, so a table already coarsened by its step keeps its values.
+    """
+    spec = PUBLISHED_AGGREGATES.get(name)
+    if spec is None or df.empty:
+        return df
+    key, groups = spec
+    out = df.copy()
+    for columns, n_cols in groups:
+        n_cols = (n_cols,) if isinstance(n_cols, str) else tuple(n_cols)
+        if key not in out.columns or not all(c in out.columns for c in n_cols):
+            continue
+        # the smallest arm that is in the contrast (an arm of 0 leaders, as in prepost, is not)
+        ns = pd.concat([pd.to_numeric(out[c], errors="coerce") for c in n_cols], axis=1)
+        n = ns.where(ns > 0).min(axis=1)
+        spans = out[key].map(lambda v: variable_span(v, scale))
+        steps = [publication_step(s, k) for s, k in zip(spans, n)]
+        for col in columns:
+            if col not in out.columns:
+                continue
+            values = pd.to_numeric(out[col], errors="coerce")
+            rounded = [round_to_step(v, q) if math.isfinite(q) else v for v, q in zip(values, steps)]
+            out[col] = pd.Series(rounded, index=out.index, dtype="float64").where(values.notna())
+    return out

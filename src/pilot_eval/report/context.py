@@ -23,6 +23,7 @@ from pilot_eval.data.cohort import Cohort, load_cohort
 from pilot_eval.data.cache import cached_cohort
 from pilot_eval.data.config import CohortConfig
 from pilot_eval.data.params import cohort_overrides
+from pilot_eval.privacy import set_rating_scale
 
 
 @dataclass
@@ -52,6 +53,7 @@ def open_context(data_dir: str | Path, out_dir: str | Path, **params: Any) -> Co
     overrides = cohort_overrides(params)
     # the report process already validated this exact input: reuse its typed tables
     cohort = cached_cohort(data_dir, overrides) or load_cohort(Path(data_dir), overrides=overrides)
+    set_rating_scale(cohort.config.scale_min, cohort.config.scale_max)  # spans of published means
     use_offline_renderer()
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.width", 160)

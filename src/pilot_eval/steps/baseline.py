@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from pilot_eval.measures import scores as measures
-from pilot_eval.privacy import hidden_cells
+from pilot_eval.privacy import coarsen_published, format_coarse, hidden_cells, publication_step, round_to_step, variable_span
 from pilot_eval.stats.balance import BALANCE_COLUMNS, NOT_SATISFIED, REQUIRES_ADJUSTMENT, baseline_balance
 from pilot_eval.data.cohort import Cohort
 from pilot_eval.data.config import CohortConfig
@@ -110,6 +110,7 @@ def table_one(baseline: pd.DataFrame, config: CohortConfig) -> pd.DataFrame:
     rows give ``mean (SD)`` over the leaders with a value; an arm with fewer
     than ``min_group_size`` such leaders is hidden.
     """
+    scale = (config.scale_min, config.scale_max)
     k = config.min_group_size
     arms = [a for a in ("pilot", "comparison") if (baseline["arm"] == a).any()]
     cols = arms + ["overall"]
@@ -154,7 +155,10 @@ def table_one(baseline: pd.DataFrame, config: CohortConfig) -> pd.DataFrame:
                 row[c] = ""
                 reason = SUPPRESSED_REASON.format(n=k)
             else:
-                row[c] = f"{vals.mean():.2f} ({vals.std(ddof=1):.2f}), n={len(vals)}"
+                # rounded to what one leader can change (privacy across reports, see privacy.py)
+                step = publication_step(variable_span(var, scale), len(vals))
+                row[c] = (f"{format_coarse(vals.mean(), step)} ({format_coarse(vals.std(ddof=1), step)}), "
+                          f"n={len(vals)}")
         row["suppressed"] = reason
         rows.append(row)
     return pd.DataFrame(rows, columns=["variable", "level", "statistic", *cols, "suppressed"])
@@ -202,9 +206,45 @@ def balance_table(baseline: pd.DataFrame, config: CohortConfig) -> pd.DataFrame:
             bal.loc[idx, "wwc_rating"] = None
             bal.loc[idx, "suppressed"] = f"fewer than {k} leaders with a value in one arm: not shown"
     n_hidden = sum(int((df[v].value_counts() < k).sum()) for v in CATEGORICAL)
-    bal = bal.reset_index(drop=True)
+    bal = _coarsen_balance(bal.reset_index(drop=True), df, (config.scale_min, config.scale_max))
     bal.attrs["n_levels_left_out"] = n_hidden
     return bal
+
+
+def _pooled_sd(df: pd.DataFrame, var: str) -> float:
+    if var in df.columns and pd.api.types.is_numeric_dtype(df[var]):
+        values = pd.to_numeric(df[var], errors="coerce")
+    else:  # a "role=level" row: share of leaders at that level
+        base, _, level = var.partition("=")
+        if base not in df.columns:
+            return np.nan
+        values = (df[base].astype(str) == level).astype(float)
+    parts = [values[df["arm"] == a].dropna() for a in ("pilot", "comparison")]
+    dof = sum(len(p) - 1 for p in parts)
+    if dof <= 0:
+        return np.nan
+    return float(np.sqrt(sum((len(p) - 1) * p.var(ddof=1) for p in parts if len(p) > 1) / dof))
+
+
+def _coarsen_balance(bal: pd.DataFrame, df: pd.DataFrame, scale: tuple[int, int]) -> pd.DataFrame:
+    """Means rounded to what one leader can change, and g (and its SE) to the matching step.
+
+    A mean rounded to step q moves g by q / s (s = pooled SD), so g is rounded to
+    max(q_pilot, q_comparison) / s on the same 1-2-2.5-5 grid; its SE, a function of g and
+    the n's, to the same step.  See :mod:`pilot_eval.privacy` (differencing across reports).
+    """
+    out = coarsen_published(bal, "baseline_balance", scale=scale)
+    for idx, row in out.iterrows():
+        steps = [publication_step(variable_span(row["variable"], scale), row[n])
+                 for n in ("n_pilot", "n_comparison") if n in out.columns]
+        sd = _pooled_sd(df, str(row["variable"]))
+        if not steps or not np.isfinite(sd) or sd <= 0:
+            continue
+        g_step = publication_step(max(steps) / sd, 1)  # the smallest grid step >= max(steps) / sd
+        for col in ("smd", "smd_se"):
+            if col in out.columns and pd.notna(row[col]):
+                out.loc[idx, col] = round_to_step(float(row[col]), g_step)
+    return out
 
 
 def empty_balance() -> pd.DataFrame:
@@ -265,6 +305,11 @@ def group_summaries(
     out["ci_low"] = out["mean"] - t * se
     out["ci_high"] = out["mean"] + t * se
     small = out["n"] < k
+    scale = (config.scale_min, config.scale_max)
+    for idx, row in out.iterrows():  # rounded to what one leader can change (privacy.py)
+        step = publication_step(variable_span(row["measure"], scale), row["n"])
+        for col in ("mean", "sd", "ci_low", "ci_high"):
+            out.loc[idx, col] = round_to_step(float(row[col]), step)
     out.loc[small, ["mean", "sd", "ci_low", "ci_high"]] = np.nan
     out["n"] = out["n"].astype(object).where(~small, None)
     out["suppressed"] = np.where(small, SUPPRESSED_REASON.format(n=k), "")

@@ -6,7 +6,14 @@ goes through :func:`write_result` so that the files are
 * **complete**: the contract's columns are present, in the contract's order first;
 * **deterministic**: fixed float formatting and line endings, so the same
   inputs and parameters give byte-identical files;
-* **safe**: text cells that a spreadsheet would run as a formula are neutralised.
+* **safe**: text cells that a spreadsheet would run as a formula are neutralised;
+* **private across reports**: group aggregates (means by arm, by month...) are
+  rounded to a step no finer than one leader's largest contribution
+  (:func:`pilot_eval.privacy.coarsen_published`), so two reports of cohorts that
+  differ by one leader cannot be subtracted to recover that leader's value.
+  This makes those columns coarser than the computation (e.g. a pilot mean of
+  45 leaders on a 1-5 scale to 0.1, of 6 leaders to 1); researcher-only
+  notebook cells keep full precision.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pilot_eval.privacy import neutralise_csv_frame
+from pilot_eval.privacy import coarsen_published, neutralise_csv_frame
 
 #: Output contract (data-contract.md, "Report folder"): columns each file has at least.
 RESULT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -60,6 +67,6 @@ def write_result(df: pd.DataFrame, out_dir: str | Path, name: str) -> Path:
         df = df[list(required) + extra]
     path = Path(out_dir) / "results" / f"{name}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    safe = neutralise_csv_frame(df.reset_index(drop=True))
+    safe = neutralise_csv_frame(coarsen_published(df.reset_index(drop=True), name))
     safe.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n", encoding="utf-8")
     return path
