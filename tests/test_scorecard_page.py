@@ -1,0 +1,50 @@
+"""The executive page's parts that need no browser: colour contrast (WCAG 2.1), the error-rate
+sentence read from decision_oc.csv, and plain words without code identifiers.
+
+References: WCAG 2.1 success criterion 1.4.3 (contrast ratio, relative luminance formula).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from pilot_eval.report.html import scorecard as page
+from pilot_eval.steps.decision import oc
+
+
+def _luminance(hex_colour: str) -> float:
+    rgb = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast(a: str, b: str) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def test_contrast_formula_matches_wcag_examples():
+    assert contrast("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)  # the well-known AA grey
+
+
+@pytest.mark.parametrize("colour", sorted(set(page.STATUS_COLOUR.values()) | set(page.DECISION_COLOUR.values())))
+def test_badges_and_banner_are_legible_on_white_text(colour):
+    assert contrast(colour, "#ffffff") >= 4.5
+
+
+def test_error_rate_sentence_quotes_the_matching_design(tmp_path):
+    path = tmp_path / "decision_oc.csv"
+    pd.DataFrame({"scenario": ["no_effect", "meets_targets", "harm", "no_effect"],
+                  "n_pilot": [45, 45, 45, 90], "n_comparison": [60, 60, 60, 120],
+                  "n_cohorts": [200, 200, 200, 200], "scale": [0.03, 0.8, 0.02, 0.01],
+                  "iterate": [0.5, 0.2, 0.3, 0.4], "stop": [0.47, 0.0, 0.68, 0.59]}).to_csv(path, index=False)
+    text = oc.error_rate_sentence(45, 60, path=path)
+    assert "about 3 in 100 cases where the training does nothing" in text
+    assert "stop in about 0 in 100" in text and "say scale in about 2 in 100" in text.replace("says", "say")
+    assert "not yet been tested" in oc.error_rate_sentence(30, 60, path=path)
+    assert "not yet been tested" in oc.error_rate_sentence(45, 60, path=tmp_path / "absent.csv")
+    assert not re.findall(r"\b[a-z]+_[a-z_]+\b", text)
