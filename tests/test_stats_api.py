@@ -147,6 +147,17 @@ def test_cronbach_alpha_equals_icc3k_with_items_as_raters() -> None:
     assert alpha.loc[0, "estimate"] == pytest.approx(icc3k.loc["ICC3k", "estimate"], abs=1e-12)
 
 
+def test_lazy_names_resolve_to_their_modules() -> None:
+    import pilot_eval.stats.count_models as count_models
+    import pilot_eval.stats.matching as matching
+
+    assert ps.fit_count_model is count_models.fit_count_model
+    assert ps.matched_effect is matching.matched_effect
+    assert set(ps.__all__) <= set(dir(ps))
+    with pytest.raises(AttributeError):
+        ps.no_such_function  # noqa: B018
+
+
 def test_stats_imports_nothing_of_the_project() -> None:
     """Belt and braces beside the import-linter contract: no project module loaded."""
     import subprocess
@@ -154,9 +165,12 @@ def test_stats_imports_nothing_of_the_project() -> None:
 
     code = ("import sys, pilot_eval.stats; "
             "bad = [m for m in sys.modules if m.startswith('pilot_eval.') "
-            "and not m.startswith('pilot_eval.stats')]; print(bad)")
+            "and not m.startswith('pilot_eval.stats')]; "
+            "heavy = [m for m in ('statsmodels', 'sklearn', 'scipy.stats') if m in sys.modules]; "
+            "print(bad, heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    # nothing of the project, and the heavy libraries only once a function needs them
+    assert out.stdout.strip() == "[] []"
 
 
 def test_t_inference_confidence_equals_deprecated_alpha_complement() -> None:

@@ -43,35 +43,11 @@ Examples
 
 from __future__ import annotations
 
-from pilot_eval.stats.balance import (
-    EffectSize,
-    baseline_balance,
-    cox_index,
-    hedges_g,
-    hedges_g_from_stats,
-)
-from pilot_eval.stats.bands import (
-    change_sem,
-    leader_bands,
-    reliable_change,
-    reliable_change_threshold,
-    same_rater_error,
-    sem,
-    sem_of_mean,
-)
-from pilot_eval.stats.cluster_bootstrap import (
-    WildBootstrap,
-    cluster_inference,
-    wild_cluster_bootstrap,
-)
-from pilot_eval.stats.cluster_ols import (
-    ClusterFit,
-    Design,
-    drop_collinear,
-    fit_cluster_ols,
-    wald_test,
-)
-from pilot_eval.stats.count_models import dispersion_test, fit_count_model
+import importlib
+from typing import Any
+
+# Light modules (NumPy, pandas, scipy.special) are imported with the package; ``icc`` must be
+# bound here, before anything imports the submodule ``pilot_eval.stats.icc`` of the same name.
 from pilot_eval.stats.guidelines import (
     koo_li_band,
     koo_li_band_from_ci,
@@ -87,11 +63,40 @@ from pilot_eval.stats.icc import (
     icc_oneway_unbalanced,
 )
 from pilot_eval.stats.internal_consistency import cronbach_alpha
-from pilot_eval.stats.kappa import cohen_kappa, fleiss_kappa
 from pilot_eval.stats.kripp_alpha import krippendorff_alpha, krippendorff_alpha_ci
-from pilot_eval.stats.matching import match_att, matched_effect, propensity_logit
-from pilot_eval.stats.partial_correlation import partial_correlation
 from pilot_eval.stats.spearman_brown import raters_needed, single_rater_from_k, spearman_brown
+
+#: Names loaded on first use (their modules import scipy.stats, statsmodels or scikit-learn,
+#: seconds of start-up that ``import pilot_eval.stats`` should not cost): name -> module.
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(("EffectSize", "baseline_balance", "cox_index", "hedges_g",
+                     "hedges_g_from_stats"), "balance"),
+    **dict.fromkeys(("change_sem", "leader_bands", "reliable_change", "reliable_change_threshold",
+                     "same_rater_error", "sem", "sem_of_mean"), "bands"),
+    **dict.fromkeys(("WildBootstrap", "cluster_inference", "wild_cluster_bootstrap"),
+                    "cluster_bootstrap"),
+    **dict.fromkeys(("ClusterFit", "Design", "drop_collinear", "fit_cluster_ols", "wald_test"),
+                    "cluster_ols"),
+    **dict.fromkeys(("dispersion_test", "fit_count_model"), "count_models"),
+    **dict.fromkeys(("cohen_kappa", "fleiss_kappa"), "kappa"),
+    **dict.fromkeys(("match_att", "matched_effect", "propensity_logit"), "matching"),
+    "partial_correlation": "partial_correlation",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module of a lazily loaded name on first use (PEP 562)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     # reliability and agreement

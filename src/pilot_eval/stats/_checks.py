@@ -16,7 +16,7 @@ from typing import Any, Callable, TypeVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 __all__ = ["require_columns", "check_confidence", "z_critical", "as_float", "renamed_arguments"]
 
@@ -38,9 +38,13 @@ def check_confidence(confidence: float) -> float:
 
 
 def z_critical(confidence: float) -> float:
-    """Two-sided standard normal critical value, ``Phi^-1((1 + confidence) / 2)``."""
+    """Two-sided standard normal critical value, ``Phi^-1((1 + confidence) / 2)``.
+
+    ``-ndtri((1 - confidence) / 2)``: what ``scipy.stats.norm.isf`` computes, without
+    importing ``scipy.stats``.
+    """
     check_confidence(confidence)
-    return float(stats.norm.isf((1.0 - confidence) / 2.0))
+    return float(-special.ndtri((1.0 - confidence) / 2.0))
 
 
 def as_float(series: pd.Series) -> np.ndarray:
