@@ -325,12 +325,23 @@ def balance_summary_text(baseline: pd.DataFrame, balance: pd.DataFrame | None) -
         lines.append("no comparison group: baseline equivalence cannot be assessed")
         lines.append("adjust for: role, culture (within-leader change only; not causal)")
         return "\n".join(lines)
+    rounded = False
     for var in ("empathy_360", "pulse", "behaviour_index"):
         row = balance[balance["variable"] == var]
         if len(row):
             r = row.iloc[0]
-            lines.append(f"{var}: pilot {r['pilot_mean']:.3f}, comparison {r['comparison_mean']:.3f}, "
-                         f"g = {r['smd']:.3f} ({r['wwc_rating']})")
+            means = []
+            for arm in ("pilot", "comparison"):
+                step = publication_step(variable_span(var), r.get(f"n_{arm}", np.nan))
+                value = r[f"{arm}_mean"]
+                means.append("not shown" if pd.isna(value) else
+                             format_coarse(value, step) if np.isfinite(step) else f"{value:.3f}")
+            g = "not shown" if pd.isna(r["smd"]) else f"{r['smd']:.2f}"
+            lines.append(f"{var}: pilot {means[0]}, comparison {means[1]}, g ≈ {g} ({r['wwc_rating']})")
+            rounded = True
+    if rounded:
+        lines.append("(means and g rounded to what one leader can change, so that reports of "
+                     "cohorts differing by one leader cannot be subtracted; ratings use the unrounded g)")
     lines.append("adjust for: " + ", ".join(covariates_to_adjust(balance)))
     bad = not_satisfied(balance)
     lines.append("not satisfied (|g| > 0.25): " + (", ".join(bad) if bad else "none"))
