@@ -24,6 +24,7 @@ import pandas as pd
 from pilot_eval.data.cohort import Cohort
 from pilot_eval.measures.behaviour_exclusions import excluded_behaviours
 from pilot_eval.measures.scores import WAVES
+from pilot_eval.privacy import coarsen_published
 from pilot_eval.stats.icc import icc_oneway_unbalanced
 from pilot_eval.steps.decision import rule
 from pilot_eval.steps.decision.scorecard import (
@@ -116,10 +117,15 @@ def decide(cohort: Cohort, effects: pd.DataFrame | None, reliable_change: pd.Dat
            seed: int | None = 0) -> DecisionResult:
     """Scorecard and recommendation from the estimates (shared by :func:`evaluate` and notebook 05).
 
-    The excess share reliably improved is estimated here
-    (:func:`pilot_eval.steps.effects.improved.excess_improved`, ``n_boot`` and ``seed``).
+    The effect rows are used as ``results/effects.csv`` publishes them
+    (:func:`pilot_eval.privacy.coarsen_published`).  The excess share reliably improved is
+    estimated here (:func:`pilot_eval.steps.effects.improved.excess_improved`, ``n_boot`` and ``seed``).
     """
     ok, why = usable_comparison(cohort)
+    if effects is not None and len(effects):
+        # the numbers as published in results/effects.csv (rounded for privacy across reports,
+        # idempotent), so evaluate() and the report decide on the same numbers
+        effects = coarsen_published(effects, "effects", scale=(cohort.config.scale_min, cohort.config.scale_max))
     excess: dict | str | None = None
     if ok and reliable_change is not None:
         try:

@@ -115,7 +115,8 @@ def effect_by_group(
     if shown.any():
         out.loc[shown, "p_holm"] = multipletests(out.loc[shown, "p_value"].to_numpy(dtype="float64"),
                                                  method="holm")[1]
-    out = out[list(HET_COLUMNS)].astype({"n_pilot": "Int64", "n_comparison": "Int64"})
+    # float, not Int64: a suppressed level has no counts (NaN), and pd.NA breaks the publication rounding
+    out = out[list(HET_COLUMNS)].astype({"n_pilot": "float64", "n_comparison": "float64"})
     out["ci_method"] = out["ci_method"].astype("object").where(out["ci_method"].notna(), "").astype("str")
     out.attrs["equal_effects"] = _equal_effects_test(y, design, df["org_unit"],
                                                      [f"pilot x {by}[{lv}]" for lv, s in
