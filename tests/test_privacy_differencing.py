@@ -152,3 +152,13 @@ def test_coarsening_is_idempotent_and_published_through_write_result(tmp_path):
     text = write_result(df, tmp_path, "baseline_balance").read_text()
     assert "3.4387" not in text and "3.4," in text
     assert coarsen(3.4387, 4.0, 45) == 3.4
+
+
+def test_coarsening_keeps_missing_and_nullable_values():
+    df = pd.DataFrame({"outcome": ["empathy_360"] * 3, "estimate": [0.3712, None, 0.5],
+                       "n_pilot": pd.array([6, pd.NA, 45], dtype="Int64"),
+                       "n_comparison": pd.array([0, 6, pd.NA], dtype="Int64")})
+    out = coarsen_published(df, "effects", scale=SCALE)
+    assert out["estimate"].iloc[0] == 0.0 and pd.isna(out["estimate"].iloc[1])  # step 1 for 6 leaders
+    assert out["estimate"].iloc[2] == 0.5  # n_comparison missing: the pilot arm's 45 set the step 0.1
+    assert publication_step(4, pd.NA) != publication_step(4, pd.NA)  # NaN, no exception

@@ -223,9 +223,13 @@ def publication_step(span: float, n: float) -> float:
     >>> publication_step(4, 45), publication_step(4, 6), publication_step(1, 200)
     (0.1, 1.0, 0.005)
     """
-    if not (n and n > 0 and span > 0 and math.isfinite(span)):
+    try:
+        n, span = float(n), float(span)
+    except (TypeError, ValueError):  # missing (None, pd.NA) or not a number
         return math.nan
-    raw = span / float(n)
+    if not (math.isfinite(n) and n > 0 and math.isfinite(span) and span > 0):
+        return math.nan
+    raw = span / n
     exp = math.floor(math.log10(raw))
     for k in (exp, exp + 1):
         for m in _NICE:
@@ -243,7 +247,10 @@ def round_to_step(value: float, step: float) -> float:
     >>> round_to_step(3.4387, 0.1), round_to_step(3.4387, 0.25), round_to_step(-0.125, 0.25)
     (3.4, 3.5, -0.25)
     """
-    if value is None or not math.isfinite(float(value)) or not math.isfinite(step) or step <= 0:
+    try:
+        if not (math.isfinite(float(value)) and math.isfinite(float(step)) and step > 0):
+            return value
+    except (TypeError, ValueError):  # missing (None, pd.NA)
         return value
     q = float(value) / step
     k = math.floor(abs(q) + 0.5 + 1e-9) * (1 if q >= 0 else -1)
@@ -295,14 +302,14 @@ def coarsen_published(df: pd.DataFrame, name: str,
         if key not in out.columns or not all(c in out.columns for c in n_cols):
             continue
         # the smallest arm that is in the contrast (an arm of 0 leaders, as in prepost, is not)
-        ns = pd.concat([pd.to_numeric(out[c], errors="coerce") for c in n_cols], axis=1)
+        ns = pd.concat([pd.to_numeric(out[c], errors="coerce").astype("float64") for c in n_cols], axis=1)
         n = ns.where(ns > 0).min(axis=1)
         spans = out[key].map(lambda v: variable_span(v, scale))
         steps = [publication_step(s, k) for s, k in zip(spans, n)]
         for col in columns:
             if col not in out.columns:
                 continue
-            values = pd.to_numeric(out[col], errors="coerce")
+            values = pd.to_numeric(out[col], errors="coerce").astype("float64")
             rounded = [round_to_step(v, q) if math.isfinite(q) else v for v, q in zip(values, steps)]
             out[col] = pd.Series(rounded, index=out.index, dtype="float64").where(values.notna())
     return out
