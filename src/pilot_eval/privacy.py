@@ -6,10 +6,27 @@
 * User-supplied text is escaped in HTML and neutralised against formula
   injection in CSV (a cell starting with ``= + - @`` or a tab / carriage
   return is run as a formula by spreadsheet programs).
+* **Differencing across reports**: two reports of cohorts that differ by one
+  leader (consecutive monthly reports) must not give that leader's value by
+  subtraction (mean_A x n_A - mean_B x n_B).  Every published group aggregate
+  is rounded to a step no finer than the most one leader can move it, span / n
+  (span = the possible range of one leader's value, :data:`VARIABLE_SPANS`), on
+  a 1-2-2.5-5 grid (:func:`publication_step`).  n x value is then known only to
+  within n x step >= span in each report, so the subtraction leaves the
+  leader's value in an interval at least 2 x span wide.  :func:`coarsen_published`
+  applies this to every result table listed in :data:`PUBLISHED_AGGREGATES`
+  (``steps.results.write_result`` calls it for every file it writes); the
+  baseline step applies the same rounding to Table 1, g and group summaries.
+  Researcher-only notebook cells keep full precision.  Known limits: a p-value
+  at full precision together with a rounded SE still bounds an estimate near 0
+  closely; counts by category (Table 1) still show which category a removed
+  leader was in.
 
 References
 ----------
 OWASP, "CSV Injection" (formula injection) guidance.
+Hundepool, A. et al. (2012). *Statistical Disclosure Control*. Wiley, sec. 4.2
+(disclosure by differencing of tables) and 5.4 (rounding as a protection method).
 """
 
 from __future__ import annotations
