@@ -45,6 +45,24 @@ def test_every_public_function_has_an_example() -> None:
     assert not missing, f"no Examples section: {missing}"
 
 
+#: Modules of other helpers (their public functions get examples from their owners).
+OTHERS_MODULES = ("bands", "cluster_bootstrap", "count_models", "proportions")
+
+
+@pytest.mark.parametrize("name", [m for m in MODULES if m.rsplit(".", 1)[-1] not in OTHERS_MODULES
+                                  and not m.rsplit(".", 1)[-1].startswith("_")
+                                  and m != "pilot_eval.stats"])
+def test_every_public_function_of_a_module_has_an_example(name: str) -> None:
+    """Every public (no leading underscore) function defined in the module has Examples."""
+    import inspect
+
+    module = importlib.import_module(name)
+    missing = [n for n, obj in vars(module).items()
+               if inspect.isfunction(inspect.unwrap(obj)) and not n.startswith("_")
+               and inspect.unwrap(obj).__module__ == name and "Examples\n" not in (obj.__doc__ or "")]
+    assert not missing, f"{name}: no Examples section in {missing}"
+
+
 #: Re-exported from modules whose owners add their examples (bands, cluster_bootstrap,
 #: count_models); remove a name here once its docstring has one.
 PENDING_EXAMPLES = (

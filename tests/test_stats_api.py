@@ -147,6 +147,22 @@ def test_cronbach_alpha_equals_icc3k_with_items_as_raters() -> None:
     assert alpha.loc[0, "estimate"] == pytest.approx(icc3k.loc["ICC3k", "estimate"], abs=1e-12)
 
 
+def test_functions_named_like_their_module_are_the_functions() -> None:
+    """ps.icc / ps.partial_correlation / ps.spearman_brown stay functions after their
+    submodules are imported (run in a fresh interpreter: import order matters)."""
+    import subprocess
+    import sys
+
+    code = ("import pilot_eval.stats.icc, pilot_eval.stats.partial_correlation, "
+            "pilot_eval.stats.spearman_brown; import pilot_eval.stats as ps; "
+            "from pilot_eval.stats import icc, partial_correlation, spearman_brown; "
+            "print(all(callable(f) and f.__name__ in ('icc', 'partial_correlation', 'spearman_brown') "
+            "for f in (ps.icc, ps.partial_correlation, ps.spearman_brown, icc, "
+            "partial_correlation, spearman_brown)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
+
+
 def test_lazy_names_resolve_to_their_modules() -> None:
     import pilot_eval.stats.count_models as count_models
     import pilot_eval.stats.matching as matching

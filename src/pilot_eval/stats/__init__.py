@@ -46,8 +46,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-# Light modules (NumPy, pandas, scipy.special) are imported with the package; ``icc`` must be
-# bound here, before anything imports the submodule ``pilot_eval.stats.icc`` of the same name.
+# Light modules (NumPy, pandas, scipy.special) are imported with the package.  A function named
+# like its module (icc, partial_correlation, spearman_brown) must be bound here, before anything
+# imports the submodule: the import system would otherwise leave the module under that name.
 from pilot_eval.stats.guidelines import (
     koo_li_band,
     koo_li_band_from_ci,
@@ -64,6 +65,7 @@ from pilot_eval.stats.icc import (
 )
 from pilot_eval.stats.internal_consistency import cronbach_alpha
 from pilot_eval.stats.kripp_alpha import krippendorff_alpha, krippendorff_alpha_ci
+from pilot_eval.stats.partial_correlation import partial_correlation
 from pilot_eval.stats.spearman_brown import raters_needed, single_rater_from_k, spearman_brown
 
 #: Names loaded on first use (their modules import scipy.stats, statsmodels or scikit-learn,
@@ -80,7 +82,6 @@ _LAZY: dict[str, str] = {
     **dict.fromkeys(("dispersion_test", "fit_count_model"), "count_models"),
     **dict.fromkeys(("cohen_kappa", "fleiss_kappa"), "kappa"),
     **dict.fromkeys(("match_att", "matched_effect", "propensity_logit"), "matching"),
-    "partial_correlation": "partial_correlation",
 }
 
 

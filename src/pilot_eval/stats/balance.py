@@ -104,6 +104,12 @@ def small_sample_correction(n_total: float) -> float:
     ----------
     Hedges, L. V. (1981). Distribution theory for Glass's estimator of effect
     size and related estimators. *Journal of Educational Statistics*, 6(2), 107-128.
+
+    Examples
+    --------
+    >>> from pilot_eval.stats.balance import small_sample_correction
+    >>> round(small_sample_correction(100), 5)  # 1 - 3 / 391
+    0.99233
     """
     return 1.0 - 3.0 / (4.0 * n_total - 9.0)
 

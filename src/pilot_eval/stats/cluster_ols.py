@@ -117,6 +117,13 @@ def dummies(values: pd.Series, prefix: str, drop_first: bool = True) -> pd.DataF
 
     Levels are sorted as text; with ``drop_first`` the first level is the
     reference and gets no column.  Missing values get all zeros.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from pilot_eval.stats.cluster_ols import dummies
+    >>> dummies(pd.Series(["b", "a", "b"]), "role").to_dict("list")
+    {'role[b]': [1.0, 0.0, 1.0]}
     """
     text = values.astype("str").where(values.notna(), None)
     levels = sorted(text.dropna().unique())
@@ -133,6 +140,14 @@ def numeric_with_indicator(values: pd.Series, name: str) -> pd.DataFrame:
     Missing values are set to the mean of the observed ones and a 0/1 column
     ``name[missing]`` is added (only when something is missing), so leaders
     with, e.g., unknown tenure stay in the model.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from pilot_eval.stats.cluster_ols import numeric_with_indicator
+    >>> numeric_with_indicator(pd.Series([2.0, np.nan, 4.0]), "tenure").to_dict("list")
+    {'tenure': [2.0, 3.0, 4.0], 'tenure[missing]': [0.0, 1.0, 0.0]}
     """
     x = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     miss = np.isnan(x)
@@ -197,19 +212,42 @@ def _rank(R_cols: np.ndarray, n_rows: int) -> int:
 
 
 def cluster_codes(clusters: pd.Series | np.ndarray) -> tuple[np.ndarray, int]:
-    """Integer codes 0..G-1 of cluster labels, and G."""
+    """Integer codes 0..G-1 of cluster labels, and G.
+
+    Examples
+    --------
+    >>> from pilot_eval.stats.cluster_ols import cluster_codes
+    >>> codes, g = cluster_codes(["b", "a", "b"])
+    >>> codes.tolist(), g
+    ([1, 0, 1], 2)
+    """
     codes, uniques = pd.factorize(pd.Series(np.asarray(clusters, dtype=object)), sort=True)
     return codes.astype(np.int64), len(uniques)
 
 
 def cluster_indicator(codes: np.ndarray, n_clusters: int) -> sparse.csr_matrix:
-    """Sparse G x n matrix S with S[g, i] = 1 when observation i is in cluster g."""
+    """Sparse G x n matrix S with S[g, i] = 1 when observation i is in cluster g.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pilot_eval.stats.cluster_ols import cluster_indicator
+    >>> cluster_indicator(np.array([1, 0, 1]), 2).toarray().tolist()
+    [[0.0, 1.0, 0.0], [1.0, 0.0, 1.0]]
+    """
     n = len(codes)
     return sparse.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(n_clusters, n))
 
 
 def crv1_factor(n: int, k: int, n_clusters: int) -> float:
-    """Small-sample factor of CRV1: ``G/(G-1) * (N-1)/(N-K)``."""
+    """Small-sample factor of CRV1: ``G/(G-1) * (N-1)/(N-K)``.
+
+    Examples
+    --------
+    >>> from pilot_eval.stats.cluster_ols import crv1_factor
+    >>> round(crv1_factor(n=100, k=3, n_clusters=10), 4)  # 10/9 * 99/97
+    1.134
+    """
     if n_clusters < 2 or n <= k:
         return np.nan
     return n_clusters / (n_clusters - 1) * (n - 1) / (n - k)

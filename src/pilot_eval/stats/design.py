@@ -38,6 +38,14 @@ def pooled_levels(values: pd.Series, min_level_size: int) -> pd.Series:
         pooled level itself has fewer rows it is merged into the most frequent
         level, so every level of the result has at least ``min_level_size``
         rows whenever the sample has that many.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from pilot_eval.stats.design import pooled_levels
+    >>> roles = pd.Series(["lead"] * 6 + ["manager"] * 5 + ["director"] * 2)
+    >>> pooled_levels(roles, min_level_size=5).value_counts().to_dict()
+    {'lead': 8, 'manager': 5}
     """
     text = values.astype("str").to_numpy(dtype=object)
     labels, counts = np.unique(text, return_counts=True)
@@ -59,6 +67,14 @@ def dummy_columns(values: pd.Series, prefix: str) -> tuple[np.ndarray, list[str]
     -------
     matrix, names
         ``n x (levels - 1)`` float matrix and the column names ``prefix=level``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from pilot_eval.stats.design import dummy_columns
+    >>> X, names = dummy_columns(pd.Series(["b", "a", "c", "a"]), "role")
+    >>> names, X.tolist()
+    (['role=b', 'role=c'], [[1.0, 0.0], [0.0, 0.0], [0.0, 1.0], [0.0, 0.0]])
     """
     text = values.astype("str").to_numpy(dtype=object)
     labels, counts = np.unique(text, return_counts=True)
@@ -94,6 +110,16 @@ def control_design(
     -------
     matrix, names
         ``n x p`` float matrix and column names.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from pilot_eval.stats.design import control_design
+    >>> data = pd.DataFrame({"role": ["a"] * 6 + ["b"] * 6, "culture": ["x", "y"] * 6,
+    ...                      "pre_rate": [1.0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]})
+    >>> C, names = control_design(data, ("role", "culture"), ("pre_rate",), min_level_size=5)
+    >>> names, C.shape
+    (['role=b', 'culture=y', 'pre_rate'], (12, 3))
     """
     blocks: list[np.ndarray] = []
     names: list[str] = []
@@ -110,7 +136,14 @@ def control_design(
 
 
 def standardise(values: np.ndarray) -> np.ndarray:
-    """``(values - mean) / sd`` (sample SD); a constant column becomes 0."""
+    """``(values - mean) / sd`` (sample SD); a constant column becomes 0.
+
+    Examples
+    --------
+    >>> from pilot_eval.stats.design import standardise
+    >>> standardise([1.0, 2.0, 3.0]).tolist()
+    [-1.0, 0.0, 1.0]
+    """
     values = np.asarray(values, dtype="float64")
     sd = values.std(ddof=1) if values.size > 1 else 0.0
     if not np.isfinite(sd) or sd == 0:

@@ -67,6 +67,13 @@ def koo_li_codes(values: np.ndarray) -> np.ndarray:
     """0..3 for poor..excellent, -1 for missing.
 
     < 0.50 poor; [0.50, 0.75) moderate; [0.75, 0.90] good; > 0.90 excellent.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pilot_eval.stats.guidelines import koo_li_codes
+    >>> koo_li_codes(np.array([0.3, 0.5, 0.9, 0.95, np.nan])).tolist()
+    [0, 1, 2, 3, -1]
     """
     moderate, good, excellent = KOO_LI_CUTS
     return np.select(

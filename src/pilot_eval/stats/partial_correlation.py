@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from pilot_eval.stats._checks import check_confidence
 
@@ -98,10 +98,12 @@ def partial_correlation(
     r = float(np.clip((res[:, 0] @ res[:, 1]) / (sx * sy), -1.0, 1.0))
     with np.errstate(divide="ignore"):
         t = r * np.sqrt(dof / (1.0 - r**2))
-    p = float(2 * stats.t.sf(abs(t), dof))
+    # scipy.stats.t.sf(|t|, dof) and norm.ppf are these special functions (bit-identical),
+    # without importing scipy.stats with the researcher API
+    p = float(2 * special.stdtr(dof, -abs(t)))
     if n - 3 - k >= 1:
         z = np.arctanh(r)
-        half = stats.norm.ppf(0.5 + confidence / 2) / np.sqrt(n - 3 - k)
+        half = special.ndtri(0.5 + confidence / 2) / np.sqrt(n - 3 - k)
         ci_low, ci_high = float(np.tanh(z - half)), float(np.tanh(z + half))
     else:
         ci_low = ci_high = np.nan
