@@ -224,3 +224,19 @@ def test_degenerate_cohorts_get_a_decision(case, tmp_path):
     if case in ("one_pilot_one_comparison", "min_group_above_every_team"):
         assert res.recommendation == "iterate"
         assert (card["status"] == "no data").all()
+
+
+def test_small_comparison_arm_gets_no_numbers_in_any_effects_output(tmp_path):
+    """An arm under min_group_size: no event study, placebo, permutation check or heterogeneity
+    numbers either (privacy), not only no effects.csv rows."""
+    from pilot_eval.steps.effects import did, heterogeneity, refutation
+
+    generate_cohort(tmp_path / "small", n_pilot=40, n_comparison=4, seed=4, effect=0.4)
+    cohort = load_cohort(tmp_path / "small")
+    run = estimate_effects(cohort, n_boot=49)
+    assert set(run.table["model"]) <= {"prepost"}
+    assert refutation.placebo_tests(cohort, n_boot=49).empty
+    assert not refutation.permutation_checks(run.frames, run.covariate_columns, n_perm=19)
+    assert did.event_studies(cohort).coefs.empty
+    assert heterogeneity.heterogeneity_table(run.frames, cohort.config.min_group_size)["estimate"].isna().all()
+    assert all(not f["arm"].eq("comparison").any() for f in run.frames.values())

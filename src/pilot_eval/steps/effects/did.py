@@ -44,6 +44,7 @@ from pilot_eval.stats.cluster_bootstrap import MIN_CLUSTERS, cluster_inference
 from pilot_eval.stats.cluster_ols import cluster_codes, drop_collinear, dummies, fit_cluster_ols, wald_test
 from pilot_eval.data.cohort import Cohort
 from pilot_eval.measures.outcome_frames import MONTHLY_OUTCOMES, missing_tables, monthly_panel
+from pilot_eval.steps.effects.arms import comparison_shown, no_comparison_reason
 
 #: Reference month of the event study: the last month before the pilot.
 REFERENCE_MONTH = -1
@@ -216,14 +217,15 @@ def event_studies(
         n_clusters, verdict``) and ``skipped`` (``outcome, reason``).
     """
     coefs, tests, skipped = [], [], []
-    has_both = cohort.leaders["arm"].eq("comparison").any() and cohort.leaders["arm"].eq("pilot").any()
+    has_both = comparison_shown(cohort)
+    why = no_comparison_reason(cohort)
     for outcome in outcomes:  # a handful of outcomes
         absent = missing_tables(cohort, outcome)
         if absent:
             skipped.append({"outcome": outcome, "reason": f"no {' / '.join(absent)} table in this cohort"})
             continue
         if not has_both:
-            skipped.append({"outcome": outcome, "reason": "no comparison group: no difference-in-differences"})
+            skipped.append({"outcome": outcome, "reason": f"{why}: no difference-in-differences"})
             continue
         panel = monthly_panel(cohort, outcome, exclude)
         c, t = event_study(panel, controls)

@@ -62,6 +62,7 @@ from pilot_eval.stats.cluster_bootstrap import MIN_CLUSTERS, cluster_inference
 from pilot_eval.stats.cluster_ols import Design, drop_collinear, dummies, numeric_with_indicator
 from pilot_eval.data.cohort import Cohort
 from pilot_eval.measures.outcome_frames import MONTHLY_OUTCOMES, OUTCOMES, outcome_frames, monthly_panel, wave_panel
+from pilot_eval.steps.effects.arms import comparison_shown
 from pilot_eval.steps.effects.count import COUNT_OUTCOMES, count_effect, count_frame, count_period, count_window
 from pilot_eval.steps.effects.did import did_effect
 from pilot_eval.steps.effects.mixed import (  # noqa: F401  (re-exported)
@@ -272,9 +273,9 @@ class EffectsRun:
 
 
 def has_comparison(cohort: Cohort) -> bool:
-    """Whether the cohort has both pilot and comparison leaders."""
-    arms = cohort.leaders["arm"]
-    return bool(arms.eq("pilot").any() and arms.eq("comparison").any())
+    """Whether the arms can be compared: both exist with at least ``min_group_size`` leaders
+    (:func:`pilot_eval.steps.effects.arms.comparison_shown`)."""
+    return comparison_shown(cohort)
 
 
 def adjustment_covariates(cohort: Cohort, exclude: Iterable[str] = (),
@@ -367,7 +368,7 @@ def estimate_effects(
     frames, skipped_outcomes = outcome_frames(cohort, frame_outcomes, exclude, rate_window)
     skipped = [{"outcome": r.outcome, "model": "all", "reason": r.reason}
                for r in skipped_outcomes.itertuples()]
-    comparison = has_comparison(cohort) and not small_comp and not small_pilot
+    comparison = has_comparison(cohort)
     covariates = list(covariates)
     if covariates and comparison:
         extra = baseline_step.leader_baseline(cohort, exclude_behaviours=exclude) if baseline is None else baseline
@@ -382,7 +383,8 @@ def estimate_effects(
             attrs = dict(frame.attrs)
             frame = frame.merge(extra, on="leader_id", how="left")
             frame.attrs.update(attrs)
-        used[outcome] = frame
+        # a small comparison arm gets no numbers downstream either (heterogeneity, permutation checks)
+        used[outcome] = frame if not small_comp else frame[frame["arm"].ne("comparison").to_numpy(dtype=bool)]
         tasks: list[tuple[str, object]] = [("prepost", lambda f=frame: prepost_change(f, alpha))]
         if small_pilot:
             tasks = []

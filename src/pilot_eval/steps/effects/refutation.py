@@ -39,6 +39,7 @@ from pilot_eval.stats.cluster_bootstrap import MIN_CLUSTERS, cluster_inference
 from pilot_eval.stats.cluster_ols import drop_collinear, dummies, numeric_with_indicator
 from pilot_eval.data.cohort import Cohort
 from pilot_eval.measures.outcome_frames import MONTHLY_OUTCOMES, missing_tables, monthly_values, wave_panel
+from pilot_eval.steps.effects.arms import comparison_shown
 from pilot_eval.steps.effects.models import TREATED, ancova_model_design, complete_cases
 from pilot_eval.data.windows import pre_months
 
@@ -88,8 +89,7 @@ def placebo_tests(
     DataFrame
         :data:`PLACEBO_COLUMNS`; empty without a comparison group.
     """
-    arms = cohort.leaders["arm"]
-    if not (arms.eq("pilot").any() and arms.eq("comparison").any()):
+    if not comparison_shown(cohort):  # no comparison, or an arm under min_group_size
         return pd.DataFrame(columns=list(PLACEBO_COLUMNS))
     leaders = cohort.leaders[["leader_id", "arm", "role", "culture", "org_unit", "tenure_years"]]
     targets: list[tuple[str, str, pd.DataFrame]] = []
