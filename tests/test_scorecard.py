@@ -153,3 +153,11 @@ def test_fairness_flag_blocks_scale_and_futility_stops():
     rec = rule.recommend(_card(empathy_360_change_pct=(6.0, 4.0, 8.0, 10.0, 0.5)), fair_comparison=True)
     assert rec.decision == rule.ITERATE and not rec.conditions["target_in_reach"]
     assert rule.recommend(_card(), fair_comparison=True, icc1k=0.3).decision == rule.ITERATE
+
+
+def test_hr_incidents_off_track_blocks_scale():
+    """Decision benchmark (harm scenario, HR incidents doubled): SCALE needs HR incidents not off track."""
+    rec = rule.recommend(_card(hr_incidents_change_pct=(40.0, -30.0, 180.0, -30.0, 0.2)), fair_comparison=True,
+                         icc1k=0.9)
+    assert rec.conditions["risk_target_off_track"] and rec.decision == rule.ITERATE
+    assert "HR incidents" in " ".join(rec.reasons)

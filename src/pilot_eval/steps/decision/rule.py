@@ -17,8 +17,12 @@ page) and applied by :func:`recommend`, in this order:
    of meeting it, i.e. not off track); the 360 raters agree well enough
    (ICC(1,k) at least 0.5, where measured); no risk outcome shows a sign of
    harm (a 90 % or higher chance that it rose, unadjusted: scaling needs the
-   absence of a warning, stopping needs proof); and no fairness flag
-   (promotion equity below 0.8 with a significant Fisher test).
+   absence of a warning, stopping needs proof); HR incidents, the risk
+   outcome with a target, is not off track (at least a 10 % chance of
+   meeting it; measured by the decision benchmark: without this condition a
+   pilot that doubles HR incidents was told to scale in about 11 in 100
+   simulated cases at the sample's size); and no fairness flag (promotion
+   equity below 0.8 with a significant Fisher test).
 5. Otherwise **iterate**.
 
 Every indicator at risk, off track or without data is named in the reasons.
@@ -47,6 +51,8 @@ HARM_ALPHA = 0.05
 HARM_WARNING_P = 0.90
 #: Fewest ICC(1,k) of the 360 raters for scaling.
 MIN_ICC1K = 0.5
+#: The risk indicator with a target (cohort.toml [targets]) that must not be off track for scaling.
+TARGETED_RISK = "hr_incidents_change_pct"
 
 RULE_TEXT: tuple[str, ...] = (
     "No firm call without a fair comparison: without a comparison group, or with fewer leaders in a group "
@@ -58,6 +64,7 @@ RULE_TEXT: tuple[str, ...] = (
     "Scale only if all of these hold: the 360 empathy effect is above zero across its 95% range; its target "
     "is within reach (at least a 1 in 10 chance of meeting it); the 360 raters agree well enough (reliability "
     "of at least 0.5); no risk outcome shows a warning sign of harm (a 9 in 10 chance or more that it rose); "
+    "HR incidents are not off track (at least a 1 in 10 chance of meeting their target); "
     "and promotion equity is not flagged (below 0.8 with enough data to tell).",
     "Otherwise iterate: improve the training or the measurement and run another cohort.",
 )
@@ -164,12 +171,14 @@ def recommend(scorecard: pd.DataFrame, *, fair_comparison: bool, why_not: str = 
     air = sc.loc["promotion_air"]
     fairness_flag = bool(air["fairness_flag"])
     reliable = icc1k is None or not np.isfinite(icc1k) or icc1k >= MIN_ICC1K
+    hr_off = bool(sc.loc[TARGETED_RISK, "status"] == OFF_TRACK)
     cond = {
         "fair_comparison": bool(fair_comparison), "harm": bool(harmed),
         "futile": bool(emp_ok and emp["ci_high"] < target / 2),
         "effect_above_zero": bool(emp_ok and emp["ci_low"] > 0),
         "target_in_reach": bool(emp_ok and emp["probability"] >= OFF_TRACK_P),
         "reliable": bool(reliable), "harm_warning": bool(warned), "fairness_flag": fairness_flag,
+        "risk_target_off_track": hr_off,
     }
 
     if not fair_comparison:
@@ -182,7 +191,8 @@ def recommend(scorecard: pd.DataFrame, *, fair_comparison: bool, why_not: str = 
     elif cond["futile"]:
         decision = STOP
         headline = "Stop: the 360 empathy effect is too small to reach even half its target."
-    elif cond["effect_above_zero"] and cond["target_in_reach"] and reliable and not warned and not fairness_flag:
+    elif (cond["effect_above_zero"] and cond["target_in_reach"] and reliable and not warned
+          and not hr_off and not fairness_flag):
         decision = SCALE
         headline = ("Scale: the training raised 360 empathy beyond chance, compared with similar leaders, "
                     "with no sign of harm.")
@@ -199,6 +209,9 @@ def recommend(scorecard: pd.DataFrame, *, fair_comparison: bool, why_not: str = 
             headline = ("Iterate: the effect is real, but " + " and ".join(r["label"].split(" (")[0].lower()
                                                                           for r in warned)
                         + " may have risen; check before scaling.")
+        elif hr_off:
+            headline = ("Iterate: the effect is real, but HR incidents are far from their target; "
+                        "check before scaling.")
         elif fairness_flag:
             headline = "Iterate: the effect is real, but promotion equity in pilot teams is flagged."
         else:

@@ -76,6 +76,8 @@ def executive_summary(result: DecisionResult, cohort: Cohort) -> list[str]:
     elif cond.get("harm_warning"):
         change = (f"What would change it: the risk outcome that may have risen no longer showing a "
                   f"{100 * HARM_WARNING_P:.0f}% or higher chance of a rise.")
+    elif cond.get("risk_target_off_track"):
+        change = "What would change it: HR incidents with at least a 10% chance of meeting their target."
     elif cond.get("fairness_flag"):
         change = "What would change it: promotion rates in pilot teams that no longer show adverse impact."
     else:
