@@ -97,3 +97,33 @@ def test_reliable_change_status_and_direction() -> None:
     assert pd.isna(out.loc[3, "status"])
     flipped = reliable_change(data, rho1=0.2, sd=1.0, higher_is_better=False)
     assert list(flipped["status"].iloc[:2]) == ["deteriorated", "improved"]
+
+
+def test_change_sem_reduces_to_jacobson_truax_without_shared_raters():
+    """No rater at both waves: the classical S_diff = sqrt(SEM_pre^2 + SEM_post^2) (Jacobson & Truax
+    1991) with SEM^2 = (persistent + transient) / k; all raters shared: 2 transient / k."""
+    from pilot_eval.stats.bands import change_sem
+
+    p, t = 0.3, 0.1
+    assert change_sem(4, 6, 0, p, t) == pytest.approx(np.sqrt((p + t) / 4 + (p + t) / 6), rel=1e-12)
+    assert change_sem(5, 5, 5, p, t) == pytest.approx(np.sqrt(2 * t / 5), rel=1e-12)
+    with pytest.raises(ValueError):
+        change_sem(4, 4, 5, p, t)
+
+
+def test_same_rater_error_recovers_planted_components():
+    """Simulation with planted truth: persistent 0.2 and transient 0.05 variance are recovered."""
+    from pilot_eval.stats.bands import same_rater_error
+
+    rng = np.random.default_rng(3)
+    rows = []
+    for i in range(400):
+        t = rng.normal(0, 1)
+        u = rng.normal(0, np.sqrt(0.2), 6)
+        for w in ("pre", "post"):
+            e = rng.normal(0, np.sqrt(0.05), 6)
+            rows += [(i, r, w, t + u[r] + e[r]) for r in range(6)]
+    d = pd.DataFrame(rows, columns=["target", "rater", "wave", "value"])
+    est = same_rater_error(d)
+    assert est["persistent"] == pytest.approx(0.2, rel=0.1)
+    assert est["transient"] == pytest.approx(0.05, rel=0.1)
