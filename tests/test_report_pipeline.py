@@ -98,14 +98,18 @@ def test_failing_notebook_leaves_earlier_report_untouched(tiny_cohort, tmp_path)
     ])
     bad.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(bad, nbs / "99_broken.ipynb")
+    from pilot_eval.report.target import MARKER, marker_text
+
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "earlier.txt").write_text("an earlier report")
+    out.mkdir()  # an earlier report (only pilot-eval reports may be replaced, issue 12 item 1)
+    (out / MARKER).write_text(marker_text("0"), encoding="utf-8")
+    (out / "index.html").write_text("an earlier report")
+    before = {p.name: _sha(p) for p in out.iterdir()}
     with pytest.raises(ReportError) as err:
         build_report(tiny_cohort, out, notebooks_dir=nbs, progress=False, log=_quiet)
     msg = str(err.value)
     assert "99_broken.ipynb" in msg and "cell 1" in msg and "planted failure" in msg
-    assert sorted(p.name for p in out.iterdir()) == ["earlier.txt"]
+    assert {p.name: _sha(p) for p in out.iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notebooks", "out"]
 
 
