@@ -357,7 +357,7 @@ def summary_sentence(res: RoiResult) -> str:
         reasons = "; ".join(f"{OUTCOME_LABEL[k]}: {v}" for k, v in res.not_monetised.items())
         return f"Return on investment: not computed ({reasons})."
     t = res.table[res.table["scope"] == "pilot"].set_index("measure")
-    r, p = t.loc["roi_pct"], float(t.loc["p_roi_positive", "estimate"])
+    r, p = t.loc["roi_pct"], float(t["estimate"].astype(float).loc["p_roi_positive"])
     return (f"Return on investment in the first year: {r['estimate']:+.0f}% (95% interval {r['ci_low']:+.0f}% to "
             f"{r['ci_high']:+.0f}%); the chance that the pilot paid for itself is about {100 * p:.0f} in 100.")
 

@@ -125,7 +125,7 @@ def map_table(ts: TableSpec, src: SourceTable) -> tuple[list[dict[str, str]], li
             if s is None:
                 base[name] = ""
             else:
-                base[name] = s.constant if s.column is None else cells[index[s.column]].strip()
+                base[name] = (s.constant or "") if s.column is None else cells[index[s.column]].strip()
         if melted:
             for item, column in ts.items.items():
                 if column not in index:
