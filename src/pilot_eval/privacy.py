@@ -256,13 +256,19 @@ def publication_step(span: float, n: float) -> float:
     return float(10.0 ** (exp + 1))
 
 
-def round_to_step(value: float, step: float) -> float:
-    """``value`` rounded to a multiple of ``step`` (half away from zero), without float noise.
+def round_to_step(value: float, step: float, mode: str = "nearest") -> float:
+    """``value`` rounded to a multiple of ``step``, without float noise.
+
+    ``mode`` is ``"nearest"`` (half away from zero), ``"down"`` or ``"up"``: interval
+    bounds are rounded outwards and standard errors up, so a published interval never
+    claims more precision than the computed one, and an SE is never shown as 0 unless it is.
 
     Examples
     --------
     >>> round_to_step(3.4387, 0.1), round_to_step(3.4387, 0.25), round_to_step(-0.125, 0.25)
     (3.4, 3.5, -0.25)
+    >>> round_to_step(0.04, 0.1, "up"), round_to_step(0.46, 0.1, "down"), round_to_step(0.4, 0.1, "up")
+    (0.1, 0.4, 0.4)
     """
     try:
         if not (math.isfinite(float(value)) and math.isfinite(float(step)) and step > 0):
@@ -270,7 +276,12 @@ def round_to_step(value: float, step: float) -> float:
     except (TypeError, ValueError):  # missing (None, pd.NA)
         return value
     q = float(value) / step
-    k = math.floor(abs(q) + 0.5 + 1e-9) * (1 if q >= 0 else -1)
+    if mode == "up":
+        k = math.ceil(q - 1e-9)
+    elif mode == "down":
+        k = math.floor(q + 1e-9)
+    else:
+        k = math.floor(abs(q) + 0.5 + 1e-9) * (1 if q >= 0 else -1)
     decimals = max(0, -math.floor(math.log10(step)) + 2)
     return round(k * step, decimals) + 0.0
 
@@ -301,6 +312,16 @@ def format_coarse(value: float, step: float) -> str:
     return f"{round_to_step(value, step):.{step_decimals(step)}f}"
 
 
+def rounding_mode(column: str) -> str:
+    """How a published column is rounded: lower bounds down, upper bounds and SEs / SDs up."""
+    name = str(column)
+    if name == "ci_low" or name.endswith("_ci_low"):
+        return "down"
+    if name == "ci_high" or name.endswith("_ci_high") or name in ("std_error", "smd_se", "sd", "se"):
+        return "up"
+    return "nearest"
+
+
 def coarsen_published(df: pd.DataFrame, name: str,
                       scale: tuple[float, float] | None = None) -> pd.DataFrame:
     """Copy of result table ``name`` with its group aggregates rounded for publication.
@@ -327,6 +348,7 @@ def coarsen_published(df: pd.DataFrame, name: str,
             if col not in out.columns:
                 continue
             values = pd.to_numeric(out[col], errors="coerce").astype("float64")
-            rounded = [round_to_step(v, q) if math.isfinite(q) else v for v, q in zip(values, steps)]
+            mode = rounding_mode(col)
+            rounded = [round_to_step(v, q, mode) if math.isfinite(q) else v for v, q in zip(values, steps)]
             out[col] = pd.Series(rounded, index=out.index, dtype="float64").where(values.notna())
     return out

@@ -24,7 +24,10 @@ import numpy as np
 import pandas as pd
 
 from pilot_eval.measures import scores as measures
-from pilot_eval.privacy import coarsen_published, format_coarse, hidden_cells, publication_step, round_to_step, variable_span
+from pilot_eval.privacy import (
+    coarsen_published, format_coarse, hidden_cells, publication_step, round_to_step, rounding_mode, step_decimals,
+    variable_span,
+)
 from pilot_eval.stats.balance import BALANCE_COLUMNS, NOT_SATISFIED, REQUIRES_ADJUSTMENT, baseline_balance
 from pilot_eval.data.cohort import Cohort
 from pilot_eval.data.config import CohortConfig
@@ -157,7 +160,8 @@ def table_one(baseline: pd.DataFrame, config: CohortConfig) -> pd.DataFrame:
             else:
                 # rounded to what one leader can change (privacy across reports, see privacy.py)
                 step = publication_step(variable_span(var, scale), len(vals))
-                row[c] = (f"{format_coarse(vals.mean(), step)} ({format_coarse(vals.std(ddof=1), step)}), "
+                sd = f"{round_to_step(vals.std(ddof=1), step, 'up'):.{step_decimals(step)}f}"
+                row[c] = (f"{format_coarse(vals.mean(), step)} ({sd}), "
                           f"n={len(vals)}")
         row["suppressed"] = reason
         rows.append(row)
@@ -243,7 +247,7 @@ def _coarsen_balance(bal: pd.DataFrame, df: pd.DataFrame, scale: tuple[int, int]
         g_step = publication_step(max(steps) / sd, 1)  # the smallest grid step >= max(steps) / sd
         for col in ("smd", "smd_se"):
             if col in out.columns and pd.notna(row[col]):
-                out.loc[idx, col] = round_to_step(float(row[col]), g_step)
+                out.loc[idx, col] = round_to_step(float(row[col]), g_step, rounding_mode(col))
     return out
 
 
@@ -309,7 +313,7 @@ def group_summaries(
     for idx, row in out.iterrows():  # rounded to what one leader can change (privacy.py)
         step = publication_step(variable_span(row["measure"], scale), row["n"])
         for col in ("mean", "sd", "ci_low", "ci_high"):
-            out.loc[idx, col] = round_to_step(float(row[col]), step)
+            out.loc[idx, col] = round_to_step(float(row[col]), step, rounding_mode(col))
     out.loc[small, ["mean", "sd", "ci_low", "ci_high"]] = np.nan
     out["n"] = out["n"].astype(object).where(~small, None)
     out["suppressed"] = np.where(small, SUPPRESSED_REASON.format(n=k), "")
