@@ -227,15 +227,17 @@ def icc_crossed(
     f3_high = f_two * f_isf(alpha / 2, df2_two, df1)
     # Case 2 (absolute agreement): Satterthwaite approximation.
     icc2 = est["ICC2"]
-    fj = msc / mse
-    vn = df2_two * (k * icc2 * fj + n * (1 + (k - 1) * icc2) - k * icc2) ** 2
-    vd = df1 * k**2 * icc2**2 * fj**2 + (n * (1 + (k - 1) * icc2) - k * icc2) ** 2
-    v = vn / vd
-    f2_high = f_isf(alpha / 2, df1, v)
-    f2_low = f_isf(alpha / 2, v, df1)
-    denom = k * msc + (k * n - k - n) * mse
-    l2 = n * (msr - f2_high * mse) / (f2_high * denom + n * msr)
-    u2 = n * (f2_low * msr - mse) / (denom + n * f2_low * msr)
+    # all scores equal: 0 / 0 mean squares give NaN limits, not a warning
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fj = msc / mse
+        vn = df2_two * (k * icc2 * fj + n * (1 + (k - 1) * icc2) - k * icc2) ** 2
+        vd = df1 * k**2 * icc2**2 * fj**2 + (n * (1 + (k - 1) * icc2) - k * icc2) ** 2
+        v = vn / vd
+        f2_high = f_isf(alpha / 2, df1, v)
+        f2_low = f_isf(alpha / 2, v, df1)
+        denom = k * msc + (k * n - k - n) * mse
+        l2 = n * (msr - f2_high * mse) / (f2_high * denom + n * msr)
+        u2 = n * (f2_low * msr - mse) / (denom + n * f2_low * msr)
 
     ci = {
         "ICC1": ((f1_low - 1) / (f1_low + k - 1), (f1_high - 1) / (f1_high + k - 1)),
