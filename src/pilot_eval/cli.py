@@ -1,37 +1,58 @@
-"""The ``pilot-eval`` command line: ``validate``, ``synth`` and ``report``.
+"""The ``pilot-eval`` command line: ``validate``, ``report``, ``import``, ``init`` and ``synth``.
 
-Exit status: 0 success; 2 bad input (invalid cohort, unknown or malformed
-``-p`` parameter, bad option); 1 a notebook or export failed.
+Exit status: 0 success; 2 bad input (invalid cohort, SPEC, ``-p`` value or
+``--out``; nothing written); 1 a notebook or export failed (an earlier report
+untouched); 128 + N when stopped by signal N.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
+import time
 from pathlib import Path
-from typing import List, Optional
 
-import typer
+import click
 
-from pilot_eval.data.params import ParameterError, describe, parse_assignments
+from pilot_eval.data.params import describe, parse_assignments
 
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    help="Evaluate a 90-day empathy-training pilot cohort with a balanced scorecard.",
-)
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+PATH = click.Path(path_type=Path)
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("pilot-eval")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "unknown"
 
 
 def _err(msg: str) -> None:
-    typer.echo(msg, err=True)
+    click.echo(msg, err=True)
 
 
-@app.command()
-def validate(
-    data_dir: Path = typer.Argument(..., help="Cohort folder (cohort.toml + tables)."),
-    as_json: bool = typer.Option(False, "--json", help="Print violations as JSON lines."),
-) -> None:
-    """Check a cohort folder against the data contract; list every violation."""
+@click.group(context_settings=CONTEXT)
+@click.version_option(version=_version(), prog_name="pilot-eval", message="%(prog)s %(version)s")
+def app() -> None:
+    """Evaluate a 90-day empathy-training pilot cohort with a balanced scorecard.
+
+    \b
+    Start here:
+      pilot-eval init my-cohort                 a starter folder to fill in
+      pilot-eval import SPEC.toml --out DIR     build a cohort from survey / HRIS exports
+      pilot-eval validate DIR                   check a cohort against the data contract
+      pilot-eval report DIR --out reports/x     the report: open reports/x/index.html
+    """
+
+
+@app.command(context_settings=CONTEXT)
+@click.argument("data_dir", type=PATH, metavar="DATA_DIR")
+@click.option("--json", "as_json", is_flag=True, help="Print violations as JSON lines.")
+def validate(data_dir: Path, as_json: bool) -> None:
+    """Check the cohort folder DATA_DIR against the data contract; list every violation."""
     from pilot_eval.data.validate import validate_cohort
 
     result = validate_cohort(data_dir)
@@ -40,111 +61,142 @@ def validate(
     if result.ok:
         cfg = result.config
         tables = ", ".join(f"{k} ({len(v)} rows)" for k, v in sorted(result.tables.items()))
-        typer.echo(f"OK: {data_dir} is a valid cohort ({cfg.name!r}): {tables}")
+        click.echo(f"OK: {data_dir} is a valid cohort ({cfg.name!r}): {tables}")
         return
     if as_json:
         for v in result.violations:
-            typer.echo(json.dumps({"file": v.file, "column": v.column, "rows": list(v.rows),
+            click.echo(json.dumps({"file": v.file, "column": v.column, "rows": list(v.rows),
                                    "values": list(v.values), "rule": v.rule}))
     else:
         _err(f"{data_dir} is not a valid cohort: {len(result.violations)} violation(s)")
         for v in result.violations:
             _err(f"  - {v.format()}")
-    raise typer.Exit(2)
+    sys.exit(2)
 
 
-@app.command()
-def synth(
-    out: Path = typer.Argument(..., help="Folder to write the synthetic cohort into."),
-    pilot: int = typer.Option(45, "--pilot", min=1, help="Number of pilot leaders."),
-    comparison: int = typer.Option(60, "--comparison", min=0, help="Number of comparison leaders (0 = none)."),
-    seed: int = typer.Option(20260105, "--seed", help="Random seed (same seed, same files)."),
-    effect: float = typer.Option(0.3, "--effect", help="Planted training effect on empathy_360 at endline, in scale points."),
-    file_format: str = typer.Option("csv", "--format", help="csv or parquet."),
-) -> None:
-    """Write a synthetic cohort with planted ground truth (truth.json)."""
+@app.command(context_settings=CONTEXT)
+@click.argument("out", type=PATH, metavar="OUT")
+@click.option("--pilot", default=45, show_default=True, type=click.IntRange(min=1), help="Pilot leaders.")
+@click.option("--comparison", default=60, show_default=True, type=click.IntRange(min=0),
+              help="Comparison leaders (0 = none).")
+@click.option("--seed", default=20260105, show_default=True, type=int, help="Random seed (same seed, same files).")
+@click.option("--effect", default=0.3, show_default=True, type=float,
+              help="Planted training effect on the 360 empathy score at endline, in scale points.")
+@click.option("--format", "file_format", default="csv", show_default=True, type=click.Choice(["csv", "parquet"]),
+              help="File format of the tables.")
+def synth(out: Path, pilot: int, comparison: int, seed: int, effect: float, file_format: str) -> None:
+    """Write a synthetic cohort with planted ground truth (truth.json) to OUT."""
     from pilot_eval.data.synth import generate_cohort
 
-    if file_format not in {"csv", "parquet"}:
-        _err("--format must be csv or parquet")
-        raise typer.Exit(2)
     try:
-        generate_cohort(out, n_pilot=pilot, n_comparison=comparison, seed=seed,
-                        effect=effect, file_format=file_format)
+        generate_cohort(out, n_pilot=pilot, n_comparison=comparison, seed=seed, effect=effect,
+                        file_format=file_format)
     except (FileExistsError, ValueError) as exc:
         _err(f"error: {exc}")
-        raise typer.Exit(2)
-    typer.echo(f"wrote synthetic cohort to {out} ({pilot} pilot, {comparison} comparison leaders, seed {seed})")
+        sys.exit(2)
+    click.echo(f"wrote synthetic cohort to {out} ({pilot} pilot, {comparison} comparison leaders, seed {seed})")
 
 
-@app.command()
-def report(
-    data_dir: Path = typer.Argument(..., help="Cohort folder (cohort.toml + tables)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Report folder to write (replaced only on success)."),
-    parameter: List[str] = typer.Option([], "--parameter", "-p", help="Notebook parameter name=value (repeatable)."),
-    notebooks: Optional[Path] = typer.Option(None, "--notebooks", help="Folder of NN_name.ipynb notebooks."),
-    list_parameters: bool = typer.Option(False, "--list-parameters", help="List the parameters -p accepts and exit."),
-) -> None:
-    """Run every notebook on the cohort and write the report folder."""
+def _list_parameters(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(describe())
+        ctx.exit(0)
+
+
+class _Progress:
+    """One line per step: name, elapsed time and a rough estimate of the time left."""
+
+    def __init__(self) -> None:
+        self.t0 = time.monotonic()
+
+    def __call__(self, msg: str) -> None:
+        from pilot_eval.report.html.index import NOTEBOOK_TITLES
+
+        m = re.match(r"\[(\d+)/(\d+)\] (\S+)", msg)
+        elapsed = time.monotonic() - self.t0
+        if not m:
+            _err(msg)
+            return
+        i, n, stem = int(m.group(1)), int(m.group(2)), m.group(3)
+        left = ""
+        if i > 1:
+            per_step = elapsed / (i - 1)
+            left = f", about {_mmss(per_step * (n - i + 1))} left"
+        title = NOTEBOOK_TITLES.get(stem, stem)
+        _err(f"[{i}/{n}] {title} (elapsed {_mmss(elapsed)}{left})")
+
+
+def _mmss(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 60}:{s % 60:02d}"
+
+
+@app.command(context_settings=CONTEXT)
+@click.argument("data_dir", type=PATH, metavar="DATA_DIR")
+@click.option("--out", "-o", type=PATH, required=True, metavar="OUT",
+              help="Report folder to write: a new folder or an earlier report (replaced only on success).")
+@click.option("--parameter", "-p", "parameter", multiple=True, metavar="NAME=VALUE",
+              help="Override a setting for this run (repeatable); see --list-parameters.")
+@click.option("--pdf", is_flag=True, help="Also write report.pdf (index.html and every step page).")
+@click.option("--notebooks", type=PATH, default=None, metavar="DIR", help="Folder of NN_name.ipynb notebooks.")
+@click.option("--list-parameters", is_flag=True, expose_value=False, is_eager=True, callback=_list_parameters,
+              help="List the parameters -p accepts and exit.")
+def report(data_dir: Path, out: Path, parameter: tuple[str, ...], pdf: bool, notebooks: Path | None) -> None:
+    """Run every step on the cohort in DATA_DIR and write the report folder OUT."""
     from pilot_eval.errors import InputError, ReportError
     from pilot_eval.report.build import build_report
 
-    if list_parameters:
-        typer.echo(describe())
-        return
+    progress = _Progress()
     try:
-        params = parse_assignments(parameter)
-        result = build_report(data_dir, out, params=params, notebooks_dir=notebooks)
+        params = parse_assignments(list(parameter))
+        result = build_report(data_dir, out, params=params, notebooks_dir=notebooks, log=progress, pdf=pdf)
     except InputError as exc:  # invalid cohort, -p value or --out: nothing written
         _err(str(exc))
-        raise typer.Exit(2)
+        sys.exit(2)
     except ReportError as exc:
         _err(f"report failed: {exc}\nnothing was written to {out}; an earlier report there is untouched")
-        raise typer.Exit(1)
+        sys.exit(1)
     except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP (report.build.Interrupted)
         _err(f"report {exc or 'interrupted'}: nothing was written to {out}; an earlier report there is untouched")
-        raise typer.Exit(128 + getattr(exc, "signum", 2))
-    total = sum(r.seconds for r in result.notebooks)
-    typer.echo(f"report written to {result.out_dir} ({len(result.notebooks)} notebooks, {total:.1f} s); "
+        sys.exit(128 + getattr(exc, "signum", 2))
+    total = time.monotonic() - progress.t0
+    click.echo(f"report written to {result.out_dir} ({len(result.notebooks)} steps, {_mmss(total)}); "
                f"open {result.out_dir / 'index.html'}")
 
 
-@app.command(name="import")
-def import_(
-    spec: Path = typer.Argument(..., help="SPEC.toml mapping the exports onto the cohort tables."),
-    out: Path = typer.Option(..., "--out", "-o", help="Cohort folder to write (new, or an earlier import)."),
-    salt_file: Optional[Path] = typer.Option(
-        None, "--salt-file", help="Pseudonymise every ID with the salt in this file (made when missing; "
-                                  "keep it outside the cohort folder)."),
-) -> None:
-    """Build a cohort folder from survey and HRIS exports, as a SPEC maps them; then validate it."""
+@app.command(name="import", context_settings=CONTEXT)
+@click.argument("spec", type=PATH, metavar="SPEC.toml")
+@click.option("--out", "-o", type=PATH, required=True, metavar="COHORT_DIR",
+              help="Cohort folder to write (new, or an earlier import).")
+@click.option("--salt-file", type=PATH, default=None, metavar="FILE",
+              help="Pseudonymise every ID with the salt in FILE (made when missing; keep it outside the cohort folder).")
+def import_(spec: Path, out: Path, salt_file: Path | None) -> None:
+    """Build a cohort folder from survey and HRIS exports, as SPEC.toml maps them; then validate it."""
     from pilot_eval.data.importers import ImportProblems, import_cohort
 
     try:
         result = import_cohort(spec, out, salt_file=salt_file)
     except ImportProblems as exc:
         _err(str(exc))
-        raise typer.Exit(2)
+        sys.exit(2)
     for note in result.notes:
-        typer.echo(f"note: {note}")
+        click.echo(f"note: {note}")
     rows = ", ".join(f"{k} ({n} rows)" for k, n in sorted(result.rows.items()))
-    typer.echo(f"OK: wrote a valid cohort to {out}: {rows}"
-               + ("; IDs pseudonymised" if result.pseudonymised else ""))
+    click.echo(f"OK: wrote a valid cohort to {out}: {rows}" + ("; IDs pseudonymised" if result.pseudonymised else ""))
 
 
-@app.command()
-def init(
-    folder: Path = typer.Argument(..., help="New folder for the starter files."),
-) -> None:
-    """Write a starter cohort folder: commented cohort.toml, empty tables, an XLSX workbook and a SPEC template."""
+@app.command(context_settings=CONTEXT)
+@click.argument("folder", type=PATH, metavar="DIR")
+def init(folder: Path) -> None:
+    """Write a starter cohort folder DIR: commented cohort.toml, empty tables, an XLSX workbook, a SPEC template."""
     from pilot_eval.data.importers import write_starter
 
     try:
         written = write_starter(folder)
     except FileExistsError as exc:
         _err(f"error: {exc}")
-        raise typer.Exit(2)
-    typer.echo(f"wrote {len(written)} starter files to {folder}: fill in cohort.toml and the tables "
+        sys.exit(2)
+    click.echo(f"wrote {len(written)} starter files to {folder}: fill in cohort.toml and the tables "
                f"(or the workbook, or map your exports in SPEC.toml), then run pilot-eval validate {folder}")
 
 

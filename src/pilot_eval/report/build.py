@@ -59,6 +59,7 @@ from pilot_eval.report.html.index import render_index
 from pilot_eval.report.notebooks import (
     REPO_ROOT, NotebookRun, declared_parameters, default_notebooks_dir, list_notebooks,
 )
+from pilot_eval.report.pdf import write_pdf
 from pilot_eval.report.target import MARKER, check_out_dir, marker_text, out_lock
 
 #: Packages whose versions go into the manifest.
@@ -315,6 +316,7 @@ def build_report(
     progress: bool | None = None,
     log: Callable[[str], None] | None = None,
     execution_timeout: int | None = 1800,
+    pdf: bool = False,
 ) -> ReportResult:
     """Run every notebook on the cohort in ``data_dir`` and write the report to ``out_dir``.
 
@@ -339,6 +341,9 @@ def build_report(
         Callback for one-line progress messages (default: stderr).
     execution_timeout
         Seconds a single cell may run before the run fails.
+    pdf
+        Also write ``report.pdf``: index.html and every step page in one PDF
+        (:func:`pilot_eval.report.pdf.write_pdf`), inside the same atomic build.
     """
     import papermill as pm
 
@@ -374,7 +379,7 @@ def build_report(
             with out_lock(out_dir):
                 check_out_dir(out_dir, data_dir)  # again, now that no other run can change it
                 return _build(pm, cohort, data_dir, out_dir, params, notebooks, declared, nb_dir,
-                              progress, log, execution_timeout, started, work)
+                              progress, log, execution_timeout, started, work, pdf)
         except KeyboardInterrupt:
             _stop_children()
             raise
@@ -391,7 +396,7 @@ def _umask() -> int:
 
 
 def _build(pm, cohort, data_dir, out_dir, params, notebooks, declared, nb_dir, progress, log,
-           execution_timeout, started, work: Path) -> ReportResult:
+           execution_timeout, started, work: Path, pdf: bool = False) -> ReportResult:
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=out_dir.parent))
     result = ReportResult(out_dir=out_dir)
     try:
@@ -407,13 +412,20 @@ def _build(pm, cohort, data_dir, out_dir, params, notebooks, declared, nb_dir, p
                            execution_timeout, result, {str(cohort.path): str(data_dir), str(tmp): str(out_dir)})
         if not (tmp / "index.html").exists():
             _write_index(tmp, cohort, result.notebooks)
+        if pdf:
+            log("writing report.pdf")
+            try:
+                write_pdf(tmp)
+            except Exception as exc:  # WeasyPrint, fonts
+                raise ReportError(f"writing report.pdf failed: {type(exc).__name__}: {exc}") from exc
         finished = dt.datetime.now(dt.timezone.utc)
         manifest = {
             "pilot_eval_version": package_versions().get("pilot-eval"),
             "git_commit": git_commit(),
             "started_at": started.isoformat(timespec="seconds"),
             "finished_at": finished.isoformat(timespec="seconds"),
-            "cohort": {"name": cohort.config.name, "data_dir": str(data_dir)},
+            # the folder's name only: the report is shared, the machine's paths are not
+            "cohort": {"name": cohort.config.name, "data_dir": data_dir.name},
             "settings": cohort.config.as_dict(),
             "parameters": {k: params[k] for k in sorted(params)},
             "skipped_tables": cohort.missing_optional,
