@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from pilot_eval.report.notebooks import REPO_ROOT
 from pilot_eval.report.charts.base import use_offline_renderer
 from pilot_eval.data.cohort import Cohort, load_cohort
 from pilot_eval.data.cache import cached_cohort
@@ -39,6 +40,27 @@ class Context:
         return self.cohort.config
 
 
+def resolve_paths(data_dir: str | Path, out_dir: str | Path,
+                  cwd: Path | None = None) -> tuple[Path, Path]:
+    """The notebook's ``data_dir`` and ``out_dir``, wherever the notebook is run from.
+
+    Absolute paths are used as they are.  A relative ``data_dir`` is looked
+    up from the working directory first, then from ``notebooks/`` (where
+    the notebooks' defaults such as ``../data/sample`` point from), then from
+    the repository root; ``out_dir`` is taken relative to the same base, so
+    ``papermill notebooks/NN.ipynb out.ipynb`` works from the repository root
+    and from ``notebooks/`` alike.
+    """
+    cwd = Path.cwd() if cwd is None else cwd
+    data, out = Path(data_dir), Path(out_dir)
+    if data.is_absolute():
+        return data, out if out.is_absolute() else cwd / out
+    for base in (cwd, REPO_ROOT / "notebooks", REPO_ROOT):
+        if (base / data).is_dir():
+            return (base / data), (out if out.is_absolute() else base / out)
+    return cwd / data, out if out.is_absolute() else cwd / out  # validation says it is missing
+
+
 def open_context(data_dir: str | Path, out_dir: str | Path, **params: Any) -> Context:
     """Load the cohort in ``data_dir`` for a notebook run writing to ``out_dir``.
 
@@ -50,6 +72,7 @@ def open_context(data_dir: str | Path, out_dir: str | Path, **params: Any) -> Co
         The notebook's other parameters; cohort settings among them
         (``min_group_size``, ``target_*``...) override cohort.toml when not None.
     """
+    data_dir, out_dir = resolve_paths(data_dir, out_dir)
     overrides = cohort_overrides(params)
     # the report process already validated this exact input: reuse its typed tables
     cohort = cached_cohort(data_dir, overrides) or load_cohort(Path(data_dir), overrides=overrides)
