@@ -114,3 +114,11 @@ def test_bad_cost_settings_are_refused():
         Costs.from_mapping({"cost_per_participant": -5})
     assert Costs.from_mapping({"average_salary": 50000, "exit_cost_share_of_salary": 0.4}).per_event(
         "voluntary_attrition") == pytest.approx(20000)
+
+
+def test_cost_settings_are_the_contracts():
+    """One definition: the ROI's cost settings are the [costs] keys of the data contract."""
+    from pilot_eval.data.config import COST_KEYS
+    from pilot_eval.steps.roi import COST_SETTINGS
+
+    assert set(COST_SETTINGS) == set(COST_KEYS)

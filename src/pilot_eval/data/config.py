@@ -16,6 +16,22 @@ DEFAULT_TARGETS: dict[str, float] = {
     "empathy_360_change_pct": 10.0,
     "leaders_improved_pct": 60.0,
     "hr_incidents_change_pct": -30.0,
+    # v1.1: every scorecard indicator's target may be set (defaults: any improvement; four-fifths rule)
+    "pulse_change": 0.0,
+    "behaviour_index_change": 0.0,
+    "escalations_change_pct": 0.0,
+    "voluntary_attrition_change_pct": 0.0,
+    "promotion_air": 0.8,
+}
+
+#: v1.1 ``[costs]``: money in one currency, all optional (the ROI says which are missing).
+COST_KEYS: dict[str, str] = {
+    "cost_per_participant": "fully loaded program cost per pilot leader (design, delivery, participants' time)",
+    "cost_per_voluntary_exit": "cost of one voluntary exit (or give average_salary and exit_cost_share_of_salary)",
+    "average_salary": "average annual salary of team members",
+    "exit_cost_share_of_salary": "cost of one voluntary exit as a share of average_salary (e.g. 0.5)",
+    "cost_per_hr_incident": "cost of one HR incident",
+    "cost_per_escalation": "cost of one escalation",
 }
 
 #: Length of one "month" in the contract: 30-day blocks from ``pilot_start``.
@@ -37,6 +53,7 @@ class CohortConfig:
     targets: Mapping[str, float] = dataclasses.field(
         default_factory=lambda: dict(DEFAULT_TARGETS)
     )
+    costs: Mapping[str, float] = dataclasses.field(default_factory=dict)
 
     # ---- windows -------------------------------------------------------
     @property
@@ -70,11 +87,16 @@ class CohortConfig:
         """
         changes: dict[str, Any] = {}
         targets = dict(self.targets)
+        costs = dict(self.costs)
         for key, value in overrides.items():
             if value is None:
                 continue
             if key == "targets":
                 targets.update({k: float(v) for k, v in dict(value).items()})
+            elif key == "costs":
+                costs.update({k: float(v) for k, v in dict(value).items()})
+            elif key in COST_KEYS:
+                costs[key] = float(value)
             elif key.startswith("target_"):
                 targets[key[len("target_"):]] = float(value)
             elif key in {f.name for f in dataclasses.fields(self)}:
@@ -82,6 +104,7 @@ class CohortConfig:
             else:
                 raise KeyError(f"unknown cohort setting: {key}")
         changes["targets"] = targets
+        changes["costs"] = costs
         return dataclasses.replace(self, **changes)
 
     def as_dict(self) -> dict[str, Any]:
@@ -89,4 +112,5 @@ class CohortConfig:
         out = dataclasses.asdict(self)
         out["pilot_start"] = self.pilot_start.isoformat()
         out["targets"] = dict(self.targets)
+        out["costs"] = dict(self.costs)
         return out

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Literal, Sequence
 
-from pilot_eval.data.config import DEFAULT_TARGETS
+from pilot_eval.data.config import COST_KEYS, DEFAULT_TARGETS
 
 #: Version of the data contract implemented here.
 CONTRACT_VERSION = "1"
@@ -345,13 +345,26 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
               "peers / direct reports shown only with >= this many raters; >= 1"),
     ConfigKey("targets.empathy_360_change_pct", "number", False,
               DEFAULT_TARGETS["empathy_360_change_pct"],
-              "target % change of the 360 empathy score"),
+              "target change of the 360 empathy score, in % of the scale's full range (adjusted effect)"),
     ConfigKey("targets.leaders_improved_pct", "number", False,
               DEFAULT_TARGETS["leaders_improved_pct"],
-              "target % of pilot leaders reliably improved; in [0, 100]"),
+              "target share of leaders reliably improved, pilot minus comparison, in percentage points; in [0, 100]"),
     ConfigKey("targets.hr_incidents_change_pct", "number", False,
               DEFAULT_TARGETS["hr_incidents_change_pct"],
-              "target % change of HR incidents per 100 team members"),
+              "target % change of the HR incident rate, pilot vs comparison"),
+    ConfigKey("targets.pulse_change", "number", False, DEFAULT_TARGETS["pulse_change"],
+              "target change of the team pulse, in scale points (v1.1)"),
+    ConfigKey("targets.behaviour_index_change", "number", False, DEFAULT_TARGETS["behaviour_index_change"],
+              "target change of the share of empathy behaviours observed, in [-1, 1] (v1.1)"),
+    ConfigKey("targets.escalations_change_pct", "number", False, DEFAULT_TARGETS["escalations_change_pct"],
+              "target % change of the escalation rate, pilot vs comparison (v1.1)"),
+    ConfigKey("targets.voluntary_attrition_change_pct", "number", False,
+              DEFAULT_TARGETS["voluntary_attrition_change_pct"],
+              "target % change of the voluntary attrition rate, pilot vs comparison (v1.1)"),
+    ConfigKey("targets.promotion_air", "number", False, DEFAULT_TARGETS["promotion_air"],
+              "lowest acceptable adverse impact ratio of promotions in pilot teams (four-fifths rule) (v1.1)"),
+    *(ConfigKey(f"costs.{name}", "number", False, None, f"{doc}; >= 0, optional (v1.1)")
+      for name, doc in COST_KEYS.items()),
 )
 CONFIG_KEYS_BY_NAME: dict[str, ConfigKey] = {k.name: k for k in CONFIG_KEYS}
 
@@ -413,7 +426,8 @@ def data_dictionary_markdown() -> str:
         )
     lines += [
         "",
-        "Unknown keys are an error. The `targets.*` keys go in a `[targets]` table.",
+        "Unknown keys are an error. The `targets.*` keys go in a `[targets]` table, the `costs.*` keys in a "
+        "`[costs]` table.",
     ]
     for table in TABLES:
         if table.required:

@@ -13,6 +13,7 @@ import dataclasses
 import math
 from typing import Any, Callable, Mapping
 
+from pilot_eval.data.config import COST_KEYS
 from pilot_eval.errors import InputError
 from pilot_eval.stats.predictive import P_ADJUST_METHODS
 
@@ -103,6 +104,25 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter("target_hr_incidents_change_pct", float, "float",
                   "scorecard target: % change of HR incidents per 100 team members (overrides cohort.toml)",
                   check=_finite),
+        Parameter("target_pulse_change", float, "float",
+                  "scorecard target: team pulse change in scale points (overrides cohort.toml)", check=_finite),
+        Parameter("target_behaviour_index_change", float, "float",
+                  "scorecard target: change of the share of behaviours observed, in [-1, 1] (overrides cohort.toml)",
+                  check=_between(-1, 1)),
+        Parameter("target_escalations_change_pct", float, "float",
+                  "scorecard target: % change of the escalation rate (overrides cohort.toml)", check=_finite),
+        Parameter("target_voluntary_attrition_change_pct", float, "float",
+                  "scorecard target: % change of the voluntary attrition rate (overrides cohort.toml)",
+                  check=_finite),
+        Parameter("target_promotion_air", float, "float",
+                  "scorecard target: lowest acceptable promotion adverse impact ratio, in [0, 1] (overrides cohort.toml)",
+                  check=_between(0, 1)),
+        *(Parameter(name, float, "float", f"ROI: {doc} (overrides cohort.toml [costs])",
+                    check=_between(0, 20 if name == "exit_cost_share_of_salary" else 1e12))
+          for name, doc in COST_KEYS.items()),
+        Parameter("rollout_leaders", _to_int, "int",
+                  "ROI: size of a rollout to cost as well, 1..1000000 leaders (default: the pilot only)",
+                  check=_between(1, 1_000_000)),
         Parameter("exclude_behaviours", str, "str",
                   "';'-separated behaviour codes left out of behaviour_index (each must exist in behaviours.csv)",
                   check=_codes),
@@ -131,6 +151,12 @@ COHORT_SETTINGS: tuple[str, ...] = (
     "target_empathy_360_change_pct",
     "target_leaders_improved_pct",
     "target_hr_incidents_change_pct",
+    "target_pulse_change",
+    "target_behaviour_index_change",
+    "target_escalations_change_pct",
+    "target_voluntary_attrition_change_pct",
+    "target_promotion_air",
+    *COST_KEYS,
 )
 
 

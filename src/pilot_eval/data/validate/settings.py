@@ -32,7 +32,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Mapping
 
-from pilot_eval.data.config import DEFAULT_TARGETS, CohortConfig
+from pilot_eval.data.config import COST_KEYS, DEFAULT_TARGETS, CohortConfig
 from pilot_eval.data.contract import CONFIG_FILE, CONFIG_KEYS
 from pilot_eval.data.params import PARAMETERS, value_problems
 from pilot_eval.data.validate.reading import decode_problem
@@ -51,10 +51,13 @@ INT_BOUNDS: dict[str, tuple[int, int]] = {
 }
 #: Largest ``scale_max - scale_min``.
 MAX_SCALE_SPAN = 100
+#: Largest money amount of a ``[costs]`` setting, and largest exit cost as a share of salary.
+MAX_COST = 1e12
+MAX_EXIT_SHARE = 20.0
 #: Largest absolute value of a target.
 MAX_TARGET = 10_000.0
 
-_TOP_KEYS = {k.name: k for k in CONFIG_KEYS if not k.name.startswith("targets.")}
+_TOP_KEYS = {k.name: k for k in CONFIG_KEYS if not k.name.startswith(("targets.", "costs."))}
 _TARGET_KEYS = {
     k.name.split(".", 1)[1]: k for k in CONFIG_KEYS if k.name.startswith("targets.")
 }
@@ -110,9 +113,9 @@ def check_settings(raw: Mapping[str, Any], file: str, out: Collector,
     n_before = len(out.items)
     settings: dict[str, Any] = {}
     for key in raw:
-        if key not in _TOP_KEYS and key != "targets":
+        if key not in _TOP_KEYS and key not in ("targets", "costs"):
             out.add(file, key, f"unknown setting '{key}' (known: "
-                    f"{', '.join(list(_TOP_KEYS) + ['[targets]'])})", values=(show(raw[key]),))
+                    f"{', '.join(list(_TOP_KEYS) + ['[targets]', '[costs]'])})", values=(show(raw[key]),))
     for name, spec in _TOP_KEYS.items():
         if name not in raw:
             if spec.required:
@@ -183,6 +186,24 @@ def check_settings(raw: Mapping[str, Any], file: str, out: Collector,
         else:
             targets[key] = float(value)
     settings["targets"] = targets
+    # costs (v1.1): optional money amounts for the return on investment
+    costs: dict[str, float] = {}
+    raw_costs = raw.get("costs", {}) or {}
+    if not isinstance(raw_costs, Mapping):
+        out.add(file, "costs", "costs must be a table ([costs]) of numbers", values=(show(raw_costs),))
+        raw_costs = {}
+    for key, value in raw_costs.items():
+        qualified = f"costs.{key}"
+        if key not in COST_KEYS:
+            out.add(file, qualified, f"unknown cost '{key}' (known: {', '.join(COST_KEYS)})", values=(show(value),))
+        elif not _is_number(value) or value < 0:
+            out.add(file, qualified, f"{qualified} must be a number >= 0", values=(show(value),))
+        elif value > MAX_COST or (key == "exit_cost_share_of_salary" and value > MAX_EXIT_SHARE):
+            bound = MAX_EXIT_SHARE if key == "exit_cost_share_of_salary" else MAX_COST
+            out.add(file, qualified, f"{qualified} must be at most {bound:g}", values=(show(value),))
+        else:
+            costs[key] = float(value)
+    settings["costs"] = costs
     if len(out.items) > n_before:
         return None, scale
     return settings, scale
@@ -194,7 +215,7 @@ def check_overrides(config: CohortConfig, overrides: Mapping[str, Any],
     fields = {f.name for f in dataclasses.fields(CohortConfig)}
     usable: dict[str, Any] = {}
     for key, value in overrides.items():
-        known = (key in fields or
+        known = (key in fields or key in COST_KEYS or
                  (key.startswith("target_") and key[len("target_"):] in _TARGET_KEYS))
         if not known:
             out.add(OVERRIDES, key, f"unknown setting '{key}'", values=(show(value),))
