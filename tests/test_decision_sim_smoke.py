@@ -116,3 +116,17 @@ def test_a_task_is_deterministic(bench, small_run: dict[str, Path]) -> None:
     again = run.run_task(task)
     for key in ("recommendation", "headline", "conditions", "statuses"):
         assert str(again[key]) == str(first[key]), key
+
+
+def test_also_require_turns_only_scale_into_iterate(bench) -> None:
+    """The rule-update recomputation: SCALE with HR incidents off track becomes ITERATE; nothing else moves."""
+    run = bench["run"]
+    rows = pd.DataFrame({
+        "recommendation": ["scale", "scale", "stop", "iterate"],
+        "statuses": ["hr_incidents_change_pct=off track;x=on track", "hr_incidents_change_pct=at risk",
+                     "hr_incidents_change_pct=off track", "hr_incidents_change_pct=off track"],
+    })
+    out = run.apply_also_require(rows, ["hr_incidents_change_pct"])
+    assert out["recommendation"].tolist() == ["iterate", "scale", "stop", "iterate"]
+    assert out["recommendation_as_run"].tolist() == rows["recommendation"].tolist()
+    assert run.apply_also_require(rows, [])["recommendation"].tolist() == rows["recommendation"].tolist()

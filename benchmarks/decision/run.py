@@ -319,6 +319,20 @@ def why_section(records: pd.DataFrame) -> list[str]:
     return lines
 
 
+def apply_also_require(records: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """SCALE becomes ITERATE where any indicator in ``keys`` was off track (rule as run kept aside)."""
+    records = records.copy()
+    records["recommendation_as_run"] = records["recommendation"]
+    if keys:
+        status = records["statuses"].astype(str)
+        off = pd.Series(False, index=records.index)
+        for key in keys:
+            off |= status.str.contains(f"{key}=off track", regex=False)
+        records["recommendation"] = records["recommendation"].where(~((records["recommendation"] == "scale") & off),
+                                                                    "iterate")
+    return records
+
+
 #: Rule variants checked on the same cohorts: SCALE becomes ITERATE when any of these indicators is off track.
 VARIANTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("SCALE also needs HR incidents not off track", ("hr_incidents_change_pct",)),
@@ -332,6 +346,8 @@ def variant_section(records: pd.DataFrame) -> list[str]:
     ok = records[records["recommendation"].isin(DECISIONS)].copy()
     if not len(ok) or not ok["statuses"].astype(str).str.contains("=").any():
         return []
+    if "recommendation_as_run" in ok.columns:
+        ok["recommendation"] = ok["recommendation_as_run"]
     lines = ["", "## Rule variants on the same cohorts", "",
              "A variant that only adds a condition to SCALE is a function of the recorded indicator statuses, so "
              "its error rates on these very cohorts are exact (no new simulation).", "",
@@ -365,7 +381,11 @@ def markdown(records: pd.DataFrame, oc: pd.DataFrame, checks: pd.DataFrame, args
         + (f"wall time {wall_s / 60:.1f} min on {args.processes} processes" if not args.summarise
            else f"summarised from `{Path(args.summarise).name}`")
         + f" (median evaluate() {records['evaluate_s'].median():.2f} s per cohort, "
-        f"{records['evaluate_s'].sum() / 60:.0f} CPU-minutes in all).",
+        f"{records['evaluate_s'].sum() / 60:.0f} CPU-minutes in all)."
+        + (f" **Recommendations recomputed for a rule whose SCALE also needs "
+           f"{', '.join(args.also_require)} not off track**, exactly, from each cohort's recorded indicator "
+           f"statuses (the only difference between the two rules); the rule as run is in the variants table "
+           f"below." if getattr(args, "also_require", None) else ""),
         "",
         "## Shares of each recommendation (pooled over the generator designs)",
         "",
@@ -445,6 +465,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--resume", action="store_true", help="skip the cohorts already in --partial")
     ap.add_argument("--summarise", metavar="RECORDS", default="",
                     help="only write the tables from a per-cohort CSV (e.g. the --partial file of a run)")
+    ap.add_argument("--also-require", action="append", default=[], metavar="INDICATOR",
+                    help="with --summarise: recompute for a rule whose SCALE also needs INDICATOR not off track "
+                         "(exact from the recorded statuses); repeatable")
     ap.add_argument("--git", default="", help="with --summarise: the commit the run used (for the page)")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args(argv)
@@ -456,6 +479,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.summarise:
         records = pd.read_csv(args.summarise, keep_default_na=False, na_values=[""])
         records["error"] = records["error"].astype(object).where(records["error"].notna(), "")
+        records = apply_also_require(records, args.also_require)
     else:
         tasks = make_tasks(args.cohorts, sizes, args.generators, scenarios, args.seed)
         if not args.quiet:
