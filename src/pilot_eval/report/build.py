@@ -49,7 +49,7 @@ import time
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from pilot_eval.data.cohort import Cohort, CohortValidationError, load_cohort
 from pilot_eval.data.cache import private_workdir, shared_cohort, snapshot_inputs
@@ -60,6 +60,7 @@ from pilot_eval.report.notebooks import (
     REPO_ROOT, NotebookRun, declared_parameters, default_notebooks_dir, list_notebooks,
 )
 from pilot_eval.report.pdf import write_pdf
+from pilot_eval.report.step_pages import navigation, page_header
 from pilot_eval.report.target import MARKER, check_out_dir, marker_text, out_lock
 
 #: Packages whose versions go into the manifest.
@@ -242,7 +243,8 @@ def check_parameters(params: Mapping[str, Any], declared: Mapping[str, set[str]]
         raise ParameterError("invalid report parameters:\n  " + "\n  ".join(problems))
 
 
-def _export_html(executed: Path, html_path: Path) -> None:
+def _export_html(executed: Path, html_path: Path, stems: Sequence[str] = (),
+                 results_dir: Path | None = None) -> None:
     import nbformat
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
@@ -264,7 +266,11 @@ def _export_html(executed: Path, html_path: Path) -> None:
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": executed.stem}})
+    resources: dict[str, Any] = {"metadata": {"name": executed.stem}}
+    if stems:
+        resources["pilot_eval_header"] = page_header(executed.stem, stems, results_dir or html_path.parent)
+        resources["pilot_eval_footer"] = navigation(executed.stem, stems)
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
     html_path.write_text(body, encoding="utf-8")
 
 
@@ -516,7 +522,8 @@ def _run_notebooks(pm, notebooks, declared, base, params, tmp, nb_dir, progress,
         _clear_researcher_only_outputs(executed)
         _restore_paths(executed, paths)
         try:
-            _export_html(executed, tmp / "html" / f"{nb.stem}.html")
+            _export_html(executed, tmp / "html" / f"{nb.stem}.html", [n.stem for n in notebooks],
+                         tmp / "results")
         except Exception as exc:
             raise ReportError(f"exporting {nb.name} to HTML failed: {type(exc).__name__}: {exc}") from exc
         result.notebooks.append(NotebookRun(nb.stem, round(time.perf_counter() - t0, 3)))

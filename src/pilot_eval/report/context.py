@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from pilot_eval.report.notebooks import REPO_ROOT
+from pilot_eval.report.tables import show
 from pilot_eval.report.charts.base import use_offline_renderer
 from pilot_eval.data.cohort import Cohort, load_cohort
 from pilot_eval.data.cache import cached_cohort
@@ -38,6 +39,25 @@ class Context:
     @property
     def config(self) -> CohortConfig:
         return self.cohort.config
+
+
+def _readable_html(df: pd.DataFrame) -> str:
+    if not isinstance(df.index, pd.RangeIndex):
+        df = df.reset_index()
+    return show(df)._repr_html_()
+
+
+def use_readable_tables() -> None:
+    """Show every DataFrame a step displays as a readable table (:func:`pilot_eval.report.tables.show`):
+    human labels, rounded numbers, no index, dashes for missing values.  The data are not changed."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return
+    ip = get_ipython()
+    if ip is None:
+        return
+    ip.display_formatter.formatters["text/html"].for_type(pd.DataFrame, _readable_html)
 
 
 def resolve_paths(data_dir: str | Path, out_dir: str | Path,
@@ -78,6 +98,7 @@ def open_context(data_dir: str | Path, out_dir: str | Path, **params: Any) -> Co
     cohort = cached_cohort(data_dir, overrides) or load_cohort(Path(data_dir), overrides=overrides)
     set_rating_scale(cohort.config.scale_min, cohort.config.scale_max)  # spans of published means
     use_offline_renderer()
+    use_readable_tables()
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.width", 160)
     pd.set_option("display.precision", 3)
