@@ -42,9 +42,14 @@ class Context:
 
 
 def _readable_html(df: pd.DataFrame) -> str:
-    if not isinstance(df.index, pd.RangeIndex):
-        df = df.reset_index()
-    return show(df)._repr_html_()
+    try:
+        if not isinstance(df.index, pd.RangeIndex):
+            df = df.reset_index()
+        if df.columns.has_duplicates or isinstance(df.columns, pd.MultiIndex):
+            raise ValueError("not a flat table")
+        return show(df)._repr_html_()
+    except (ValueError, TypeError, KeyError):  # an unusual frame: pandas' own table, without the index
+        return df.to_html(index=False, na_rep="–")
 
 
 def use_readable_tables() -> None:
