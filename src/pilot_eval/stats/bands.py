@@ -35,8 +35,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from pilot_eval.stats._checks import require_columns, z_critical
 from pilot_eval.stats.spearman_brown import spearman_brown
 
 __all__ = [
@@ -48,12 +48,6 @@ __all__ = [
     "same_rater_error",
     "change_sem",
 ]
-
-
-def _z(confidence: float) -> float:
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-    return float(stats.norm.isf((1.0 - confidence) / 2.0))
 
 
 def _out(value: np.ndarray) -> Any:
@@ -174,7 +168,7 @@ def leader_bands(
     missing = [c for c in (targets, k, value) if c not in scores.columns]
     if missing:
         raise KeyError(f"columns not in scores: {missing}")
-    z = _z(confidence)
+    z = z_critical(confidence)
     kk = pd.to_numeric(scores[k]).to_numpy(dtype=np.float64, na_value=np.nan)
     vv = pd.to_numeric(scores[value]).to_numpy(dtype=np.float64, na_value=np.nan)
     if np.any(kk[~np.isnan(kk)] <= 0):
@@ -226,7 +220,7 @@ def reliable_change_threshold(
     """
     pre = np.asarray(sem_pre, dtype=np.float64)
     post = pre if sem_post is None else np.asarray(sem_post, dtype=np.float64)
-    return _out(_z(confidence) * np.sqrt(pre**2 + post**2))
+    return _out(z_critical(confidence) * np.sqrt(pre**2 + post**2))
 
 
 def reliable_change(
@@ -285,10 +279,8 @@ def reliable_change(
     approach to defining meaningful change in psychotherapy research.
     *Journal of Consulting and Clinical Psychology*, 59(1), 12-19.
     """
-    missing = [c for c in (targets, k_pre, value_pre, k_post, value_post) if c not in data.columns]
-    if missing:
-        raise KeyError(f"columns not in data: {missing}")
-    z = _z(confidence)
+    require_columns(data, targets, k_pre, value_pre, k_post, value_post)
+    z = z_critical(confidence)
 
     def col(name: str) -> np.ndarray:
         return pd.to_numeric(data[name]).to_numpy(dtype=np.float64, na_value=np.nan)
@@ -392,9 +384,7 @@ def same_rater_error(
     >>> round(e["within"], 3), round(e["diff"], 3), round(e["persistent"], 3)
     (0.875, 0.25, 0.75)
     """
-    missing = [c for c in (targets, raters, wave, value) if c not in data.columns]
-    if missing:
-        raise KeyError(f"columns not in data: {missing}")
+    require_columns(data, targets, raters, wave, value)
     df = data[[targets, raters, wave, value]].copy()
     df[value] = pd.to_numeric(df[value]).astype("float64")
     df = df[df[value].notna() & df[wave].isin([pre, post]).to_numpy(dtype=bool)]

@@ -20,15 +20,9 @@ from __future__ import annotations
 
 import math
 
-from scipy import stats
+from pilot_eval.stats._checks import z_critical
 
 __all__ = ["wilson_interval", "newcombe_difference"]
-
-
-def _z(confidence: float) -> float:
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-    return float(stats.norm.isf((1.0 - confidence) / 2.0))
 
 
 def wilson_interval(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -59,7 +53,7 @@ def wilson_interval(k: int, n: int, confidence: float = 0.95) -> tuple[float, fl
         return float("nan"), float("nan")
     if not 0 <= k <= n:
         raise ValueError(f"need 0 <= k <= n, got k={k}, n={n}")
-    z = _z(confidence)
+    z = z_critical(confidence)
     p = k / n
     denom = 1.0 + z * z / n
     centre = (p + z * z / (2 * n)) / denom

@@ -7,6 +7,7 @@ import pandas as pd
 
 from pilot_eval.report.charts.base import arm_colour_scale
 from pilot_eval.steps.effects.models import MODELS
+from pilot_eval.stats.guidelines import WWC_ADJUSTMENT_MAX, WWC_SATISFIED_MAX
 from pilot_eval.steps.effects.refutation import PermutationCheck, permutation_histogram
 
 MODEL_LABELS = {
@@ -139,7 +140,8 @@ def permutation_chart(check: PermutationCheck, bins: int = 40) -> alt.Chart:
 def matched_balance_chart(balance: pd.DataFrame) -> alt.Chart:
     """Standardised differences before and after matching, WWC thresholds dashed."""
     data = balance.dropna(subset=["smd"])
-    rules = alt.Chart(pd.DataFrame({"x": [-0.25, -0.05, 0.05, 0.25]})).mark_rule(
+    rules = alt.Chart(pd.DataFrame({"x": [-WWC_ADJUSTMENT_MAX, -WWC_SATISFIED_MAX,
+                                            WWC_SATISFIED_MAX, WWC_ADJUSTMENT_MAX]})).mark_rule(
         strokeDash=[4, 3], color="#888").encode(x="x:Q")
     pts = alt.Chart(data).mark_point(filled=True, size=60).encode(
         x=alt.X("smd:Q", title="Standardised difference, pilot - comparison"),

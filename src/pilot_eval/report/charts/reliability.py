@@ -11,13 +11,19 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from pilot_eval.stats.icc import KOO_LI_BANDS
+from pilot_eval.data.contract import WAVES
+from pilot_eval.stats.guidelines import (
+    KOO_LI_BANDS,
+    KOO_LI_CUTS,
+    KRIPPENDORFF_RELIABLE,
+    KRIPPENDORFF_TENTATIVE,
+)
 
 _VERDICT_COLOURS = alt.Scale(
     domain=["reliable", "tentative", "unreliable", "insufficient data"],
     range=["#2ca02c", "#ff7f0e", "#d62728", "#999999"],
 )
-_WAVES = ["baseline", "midpoint", "endline"]
+_WAVES = list(WAVES)
 _BAND_COLOURS = alt.Scale(domain=list(KOO_LI_BANDS), range=["#d62728", "#ff7f0e", "#9ecae1", "#2ca02c"])
 
 
@@ -45,7 +51,8 @@ def behaviour_alpha_chart(table: pd.DataFrame) -> alt.Chart:
         x2="ci_high:Q")
     pts = base.mark_point(filled=True, size=70).encode(
         x="estimate:Q", tooltip=["behaviour", "estimate", "ci_low", "ci_high", "n_targets", "verdict"])
-    return (_rules([0.667, 0.8], ["0.667", "0.800"]) + bars + pts).properties(
+    return (_rules([KRIPPENDORFF_TENTATIVE, KRIPPENDORFF_RELIABLE],
+                   [f"{KRIPPENDORFF_TENTATIVE:.3f}", f"{KRIPPENDORFF_RELIABLE:.3f}"]) + bars + pts).properties(
         width=420, height=max(80, 28 * len(data)),
         title="Do observers agree? Alpha per behaviour (double-coded sessions)")
 
@@ -72,7 +79,7 @@ def rater_icc_chart(table: pd.DataFrame) -> alt.Chart:
         x=alt.X("ci_low:Q", title="ICC (95% CI)", scale=alt.Scale(domain=[0, 1])), x2="ci_high:Q")
     pts = base.mark_point(filled=True, size=50).encode(
         x="estimate:Q", tooltip=["raters", "form", "wave", "estimate", "ci_low", "ci_high", "band"])
-    layered = alt.layer(_rules([0.5, 0.75, 0.9], ["0.50", "0.75", "0.90"]), bars, pts, data=data)
+    layered = alt.layer(_rules(list(KOO_LI_CUTS), [f"{c:.2f}" for c in KOO_LI_CUTS]), bars, pts, data=data)
     return layered.properties(width=300, height=160).facet(
         column=alt.Column("form:N", title=None, sort=["one rater (ICC1)", "the leader's raters (ICC1k)"]),
     ).properties(title="How consistently do 360 raters see the same leader? (Koo & Li cut-offs dashed)")

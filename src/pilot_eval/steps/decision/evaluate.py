@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from pilot_eval.data.cohort import Cohort
+from pilot_eval.data.contract import WAVES
 from pilot_eval.measures.behaviour_exclusions import excluded_behaviours
-from pilot_eval.measures.scores import WAVES
 from pilot_eval.privacy import coarsen_published
 from pilot_eval.stats.icc import icc_oneway_unbalanced
 from pilot_eval.steps.decision import rule

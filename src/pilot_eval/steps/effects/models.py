@@ -399,7 +399,7 @@ def estimate_effects(
             if outcome in MONTHLY_OUTCOMES:
                 tasks.append(("did", lambda o=outcome: did_effect(monthly_panel(cohort, o, exclude), True,
                                                                   n_boot, seed, weights, alpha)))
-            tasks.append(("matched", lambda f=frame: matched_effect(f, caliper_sd, alpha)))
+            tasks.append(("matched", lambda f=frame: matched_effect(f, caliper_sd, confidence=1 - alpha)))
         else:
             reason = ("no comparison group: only the pilot leaders' change (prepost) is shown" if not small_comp
                       else f"fewer than {mgs} comparison leaders (min_group_size): no comparison numbers are "

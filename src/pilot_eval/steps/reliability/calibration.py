@@ -56,6 +56,7 @@ from scipy import stats
 
 from pilot_eval.measures import scores as measures
 from pilot_eval.measures.behaviour_exclusions import double_coded
+from pilot_eval.stats._checks import check_confidence
 
 __all__ = [
     "leniency",
@@ -120,8 +121,7 @@ def leniency(
     Saal, F. E., Downey, R. G., & Lahey, M. A. (1980). *Psychological
     Bulletin*, 88(2), 413-428.
     """
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    check_confidence(confidence)
     targets, raters = list(targets), list(raters)
     cols = list(dict.fromkeys(targets + raters + ([group] if group else []) + [value]))
     df = data[cols]
