@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from pilot_eval.data.cohort import Cohort
-from pilot_eval.data.config import CohortConfig
+from pilot_eval.data.config import DEFAULT_TARGETS, CohortConfig
 
 PILOT_START = pd.Timestamp("2026-03-02")
 SCALE = (1, 7)
@@ -281,8 +281,8 @@ def simulate_flat(n_pilot: int, n_comparison: int, seed: int, scenario: FlatScen
     cfg = CohortConfig(name=f"Flat-design benchmark cohort (seed {seed})", pilot_start=PILOT_START.date(),
                        pilot_days=90, follow_up_days=180, scale_min=SCALE[0], scale_max=SCALE[1],
                        min_group_size=5, min_raters_per_category=3,
-                       targets={"empathy_360_change_pct": 10, "leaders_improved_pct": 60,
-                                "hr_incidents_change_pct": -30})
+                       targets={**DEFAULT_TARGETS, "empathy_360_change_pct": 10.0, "leaders_improved_pct": 60.0,
+                                "hr_incidents_change_pct": -30.0})  # as load_cohort fills them in
     tables = {"leaders": leaders, "ratings": ratings, "observations": observations, "behaviours": behaviours,
               "pulse": pulse, "employees": employees, "incidents": incidents}
     truth = {"generator": "flat", "seed": seed, "n_pilot": n_pilot, "n_comparison": n_comparison,

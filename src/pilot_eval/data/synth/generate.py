@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -12,7 +13,7 @@ from typing import Any, Literal, Mapping
 
 import numpy as np
 
-from pilot_eval.data.config import MONTH_DAYS, CohortConfig
+from pilot_eval.data.config import DEFAULT_TARGETS, MONTH_DAYS, CohortConfig
 from pilot_eval.data.cohort import Cohort
 from pilot_eval.data.contract import TABLES as CONTRACT_TABLES
 from pilot_eval.data.synth.columns import _Col, _r, _r_nullable, _to_typed, _write_table
@@ -177,7 +178,9 @@ def simulate_cohort(
     args = _checked(n_pilot, n_comparison, seed, effect, pulse_effect, pilot_rate_ratio, promotion_prob)
     cfg, tables, truth = _build(*args, "memory", pilot_start)
     typed = {name: _to_typed(tables[name], pilot_start) for name in CONTRACT_ORDER if name in tables}
-    return Cohort(Path(f"<simulated cohort, seed {args[2]}>"), cfg, typed, {}), truth
+    # as load_cohort reads cohort.toml: every indicator's target, the file's over the defaults
+    loaded = dataclasses.replace(cfg, targets={k: float(v) for k, v in {**DEFAULT_TARGETS, **cfg.targets}.items()})
+    return Cohort(Path(f"<simulated cohort, seed {args[2]}>"), loaded, typed, {}), truth
 
 
 def _as_date(pilot_start: Any) -> dt.date:
@@ -310,7 +313,8 @@ def _truth(cfg: CohortConfig, lead: _Leaders, effect: float, pulse_effect: float
             "n_pilot": n_pilot, "n_comparison": n_comparison, "seed": seed, "effect": _r(effect),
             "file_format": file_format, "pilot_start": cfg.pilot_start.isoformat(), **knobs,
         },
-        "cohort": cfg.as_dict(),
+        # empty v1.1 settings (costs) left out: the truth.json of earlier versions, byte for byte
+        "cohort": {k: v for k, v in cfg.as_dict().items() if not (k == "costs" and not v)},
         "scale_note": "effects and offsets are latent scale points before rounding and clipping to 1..5",
         "effects": {
             "empathy_360": {w: _r(effect * f) for w, f in zip(WAVES, WAVE_FRACTION)},
