@@ -68,6 +68,15 @@ def sem(sd: Any, reliability: Any) -> Any:
     -------
     float or ndarray
 
+    Examples
+    --------
+    ``10 * sqrt(1 - 0.91) = 3`` and ``10 * sqrt(1 - 0.75) = 5``:
+
+    >>> round(sem(10.0, 0.91), 6)
+    3.0
+    >>> sem([10.0, 10.0], [0.91, 0.75]).round(6)
+    array([3., 5.])
+
     References
     ----------
     Lord, F. M., & Novick, M. R. (1968). *Statistical Theories of Mental Test
@@ -108,6 +117,20 @@ def sem_of_mean(rho1: Any, k: Any, sd: Any, sd_k: Any = 1.0) -> Any:
     SD of such means gives the single-rating error variance ``sd_e**2 = m *
     sd**2 * (1 - rho_m)``, and the mean of ``k`` ratings has error SD
     ``sd_e / sqrt(k)``.
+
+    Examples
+    --------
+    Single ratings with SD 1 and reliability 0.5 carry error variance 0.5; a
+    mean of 4 has error SD ``sqrt(0.5 / 4)``:
+
+    >>> round(sem_of_mean(0.5, 4, 1.0), 4)
+    0.3536
+
+    With ``sd`` the SD of means of 4 ratings (``rho_4 = 0.8``), the classical
+    ``1 * sqrt(1 - 0.8)``:
+
+    >>> round(sem_of_mean(0.5, 4, 1.0, sd_k=4), 4)
+    0.4472
 
     References
     ----------
@@ -160,6 +183,17 @@ def leader_bands(
         ``ci_low`` and ``ci_high`` (``value -/+ z * se``), one row per input
         row, in input order.
 
+    Examples
+    --------
+    With ``rho1 = 0.5`` and single-rating SD 1, a leader with 2 raters has
+    ``se = sqrt(0.5 / 2) = 0.5`` and one with 8 raters ``0.25``:
+
+    >>> s = pd.DataFrame({"target": ["a", "b"], "k": [2, 8], "value": [3.5, 4.0]})
+    >>> leader_bands(s, rho1=0.5, sd=1.0).round(3)
+      target    k  value  rho_k    se  ci_low  ci_high
+    0      a  2.0    3.5  0.667  0.50    2.52     4.48
+    1      b  8.0    4.0  0.889  0.25    3.51     4.49
+
     References
     ----------
     Lord, F. M., & Novick, M. R. (1968). *Statistical Theories of Mental Test
@@ -211,6 +245,15 @@ def reliable_change_threshold(
     float or ndarray
         ``z * sqrt(sem_pre**2 + sem_post**2)``; with equal SEMs
         ``z * sqrt(2) * SEM`` = ``1.96 * S_diff`` of Jacobson & Truax.
+
+    Examples
+    --------
+    ``1.96 * sqrt(2 * 3**2) = 8.315`` and ``1.96 * sqrt(3**2 + 4**2) = 9.8``:
+
+    >>> round(reliable_change_threshold(3.0), 3)
+    8.315
+    >>> round(reliable_change_threshold(3.0, 4.0), 3)
+    9.8
 
     References
     ----------
@@ -272,6 +315,24 @@ def reliable_change(
     Each wave has its own SEM from its own rater count, so ``S_diff =
     sqrt(SEM_pre**2 + SEM_post**2)``; with equal counts this is Jacobson &
     Truax's ``sqrt(2 SEM**2)``.
+
+    Examples
+    --------
+    Four raters at each wave, ``rho1 = 0.5``, single-rating SD 1: each SEM is
+    ``sqrt(0.5 / 4)``, so ``S_diff = 0.5`` and a change is reliable beyond
+    ``1.96 * 0.5 = 0.98``:
+
+    >>> d = pd.DataFrame({"target": ["a", "b", "c"], "k_pre": [4, 4, 4],
+    ...                   "value_pre": [3.0, 3.0, 3.0], "k_post": [4, 4, 4],
+    ...                   "value_post": [4.5, 3.2, 1.8]})
+    >>> r = reliable_change(d, rho1=0.5, sd=1.0)
+    >>> r[["target", "change", "s_diff", "rci", "status"]].round(3)
+      target  change  s_diff  rci              status
+    0      a     1.5     0.5  3.0            improved
+    1      b     0.2     0.5  0.4  no reliable change
+    2      c    -1.2     0.5 -2.4        deteriorated
+    >>> round(float(r["threshold"].iloc[0]), 3)
+    0.98
 
     References
     ----------
