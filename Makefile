@@ -9,12 +9,13 @@ STAMP  := $(VENV)/.installed-stamp
 DATA   ?= data/sample
 OUT    ?= reports/sample
 
-.PHONY: all install report test test-fast lab sample notebooks-refresh bench bench-decision clean help
+.PHONY: all install report test test-fast test-scenarios lab sample notebooks-refresh bench bench-decision clean help
 
 help:
 	@echo "make report   write $(OUT)/ from $(DATA)/ (creates .venv on first use)"
 	@echo "make test     run every test CI runs (both cores, under 5 minutes)"
 	@echo "make test-fast  unit and reference tests only, no full report runs (about a minute)"
+	@echo "make test-scenarios  whole reports of the degenerate-cohort corpus, the privacy attack, faults (CI runs it too)"
 	@echo "make report DATA=path/to/cohort OUT=reports/my-pilot P=\"min_group_size=8\"  your own cohort"
 	@echo "make lab      open JupyterLab on notebooks/"
 	@echo "make sample   regenerate data/sample/ with the synthetic generator"
@@ -35,7 +36,10 @@ report: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider -n 2 --dist loadgroup
+	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider -n 2 -m "not scenario"
+
+test-scenarios: $(STAMP)
+	$(BIN)/python -m pytest tests -p no:cacheprovider -n 2 -m scenario
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest tests -m "not slow" -p no:cacheprovider -n 2

@@ -22,7 +22,7 @@ from degenerate import CASES
 from pilot_eval.data.validate import validate_cohort
 from pilot_eval.report.build import build_report
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.scenario]
 
 #: Cases that still crash in a step this suite does not own: (file, reason).  The mark is
 #: strict, so a fixed step turns the case into a failure here until the entry is removed.

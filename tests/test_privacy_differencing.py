@@ -26,7 +26,7 @@ import pytest
 
 from pilot_eval.privacy import coarsen, coarsen_published, publication_step, variable_span
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.scenario]
 
 SCALE = (1.0, 5.0)
 

@@ -24,7 +24,7 @@ import pytest
 
 from pilot_eval.report.build import OutputError, build_report
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.scenario]
 
 
 def _notebook(path: Path, wait: float) -> None:
