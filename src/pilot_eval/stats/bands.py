@@ -355,9 +355,9 @@ def reliable_change(
     sem_pre[ok_p] = sem_of_mean(rho1, kp[ok_p], sd, sd_k)
     sem_post[ok_q] = sem_of_mean(rho1, kq[ok_q], sd, sd_k)
     change = col(value_post) - col(value_pre)
-    s_diff = np.sqrt(sem_pre**2 + sem_post**2) if s_diff is None else col(s_diff)
+    s_diff_arr = np.sqrt(sem_pre**2 + sem_post**2) if s_diff is None else col(s_diff)
     with np.errstate(divide="ignore", invalid="ignore"):
-        rci = change / s_diff
+        rci = change / s_diff_arr
     signed = rci if higher_is_better else -rci
     status = np.select(
         [signed > z, signed < -z, np.isfinite(signed)],
@@ -371,9 +371,9 @@ def reliable_change(
             "change": change,
             "sem_pre": sem_pre,
             "sem_post": sem_post,
-            "s_diff": s_diff,
+            "s_diff": s_diff_arr,
             "rci": rci,
-            "threshold": z * s_diff,
+            "threshold": z * s_diff_arr,
             "status": status_series.mask(status_series == ""),
         },
         index=data.index,

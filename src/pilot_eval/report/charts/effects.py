@@ -6,8 +6,8 @@ import altair as alt
 import pandas as pd
 
 from pilot_eval.report.charts.base import arm_colour_scale
-from pilot_eval.steps.effects.models import MODELS
 from pilot_eval.stats.guidelines import WWC_ADJUSTMENT_MAX, WWC_SATISFIED_MAX
+from pilot_eval.steps.effects.models import MODELS
 from pilot_eval.steps.effects.refutation import PermutationCheck, permutation_histogram
 
 MODEL_LABELS = {
@@ -52,7 +52,7 @@ def coefficient_plot(table: pd.DataFrame) -> alt.Chart:
     )
 
 
-def count_effect_chart(table: pd.DataFrame) -> alt.Chart:
+def count_effect_chart(table: pd.DataFrame) -> alt.LayerChart | alt.FacetChart:
     """The risk outcomes' adjusted count-model effects: % change of the rate with 95% CI."""
     data = table[table["model"] == "count"].dropna(subset=["estimate"])
     base = alt.Chart(data).encode(y=alt.Y("outcome:N", title=None))

@@ -57,7 +57,7 @@ def behaviour_alpha_chart(table: pd.DataFrame) -> alt.Chart:
         title="Do observers agree? Alpha per behaviour (double-coded sessions)")
 
 
-def rater_icc_chart(table: pd.DataFrame) -> alt.Chart:
+def rater_icc_chart(table: pd.DataFrame) -> alt.FacetChart:
     """ICC(1) and ICC(1,k) of the 360 ratings per rater type and wave, with the Koo & Li cut-offs."""
     sub = table[table["measure"].str.startswith("empathy_360:").to_numpy(dtype=bool, na_value=False)
                 & table["method"].isin(["ICC1", "ICC1k"]).to_numpy(dtype=bool)]

@@ -16,7 +16,7 @@ Examples
 from __future__ import annotations
 
 import dataclasses
-from typing import Iterable
+from typing import Iterable, cast
 
 import numpy as np
 import pandas as pd
@@ -91,7 +91,7 @@ def icc1k_360(cohort: Cohort) -> float | None:
         sub = _nested_subset(rm, None, wave)
         if sub["leader_id"].nunique() >= 2 and sub.groupby("leader_id", observed=True).size().ge(2).any():
             est = icc_oneway_unbalanced(sub, "leader_id", "rater_mean").set_index("method")
-            v = float(est.loc["ICC1k", "estimate"])
+            v = float(cast(float, est.loc["ICC1k", "estimate"]))
             return v if np.isfinite(v) else None
     return None
 

@@ -38,6 +38,7 @@ Holm, S. (1979). A simple sequentially rejective multiple test procedure.
 from __future__ import annotations
 
 import dataclasses
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -158,17 +159,17 @@ def recommend(scorecard: pd.DataFrame, *, fair_comparison: bool, why_not: str = 
         ICC(1,k) of the 360's non-self raters (None: not measured).
     """
     sc = scorecard.set_index("indicator", drop=False)
-    emp = sc.loc["empathy_360_change_pct"]
+    emp = cast(pd.Series, sc.loc["empathy_360_change_pct"])  # "indicator" is unique
     target = float(emp["target"])
     emp_ok = emp["status"] != NO_DATA
     reasons: list[str] = [describe(emp)]
 
-    risk = [sc.loc[k] for k in HARM_INDICATORS]
+    risk = [cast(pd.Series, sc.loc[k]) for k in HARM_INDICATORS]
     p_worse = [float(r["p_worse"]) if r["status"] != NO_DATA else np.nan for r in risk]
     adjusted = holm(p_worse)
     harmed = [r for r, q in zip(risk, adjusted) if np.isfinite(q) and q < HARM_ALPHA]
     warned = [r for r, p in zip(risk, p_worse) if np.isfinite(p) and (1 - p) >= HARM_WARNING_P]
-    air = sc.loc["promotion_air"]
+    air = cast(pd.Series, sc.loc["promotion_air"])
     fairness_flag = bool(air["fairness_flag"])
     reliable = icc1k is None or not np.isfinite(icc1k) or icc1k >= MIN_ICC1K
     hr_off = bool(sc.loc[TARGETED_RISK, "status"] == OFF_TRACK)

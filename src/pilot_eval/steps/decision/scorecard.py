@@ -41,7 +41,7 @@ Uniform Guidelines on Employee Selection Procedures, 29 CFR 1607.4(D)
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, cast
 
 import numpy as np
 import pandas as pd
@@ -187,7 +187,8 @@ def confidence_components(cohort: Cohort, icc1k: float | None = None,
     apul = float((last["n_respondents"] >= cfg.min_group_size).mean()) if len(last) else np.nan
     resp = cohort.pulse.assign(month=month_of(cohort.pulse["date"], cfg))
     resp = resp[resp["month"].isin(pre_months(cfg))]
-    resp = resp.groupby(["leader_id", "month", "respondent_id"], as_index=False)["score"].mean().dropna()
+    resp = cast(pd.DataFrame,
+                resp.groupby(["leader_id", "month", "respondent_id"], as_index=False)["score"].mean()).dropna()
     resp["team_month"] = resp["leader_id"].astype(str) + ":" + resp["month"].astype(str)
     rpul = np.nan
     if len(resp) > 10:
@@ -242,8 +243,8 @@ def _air_with_ci(employees: pd.DataFrame, leaders: pd.DataFrame, config: CohortC
     if len(pilot) < 2 or pilot["promotion_rate"].max() <= 0:
         return {"value": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": int(pilot["n"].sum()) if len(pilot) else 0,
                 "method": "too few groups or promotions"}
-    lo = pilot.loc[pilot["promotion_rate"].idxmin()]
-    hi = pilot.loc[pilot["promotion_rate"].idxmax()]
+    lo = cast(pd.Series, pilot.loc[cast(Any, pilot["promotion_rate"].idxmin())])  # unique index
+    hi = cast(pd.Series, pilot.loc[cast(Any, pilot["promotion_rate"].idxmax())])
     x1, n1, x2, n2 = float(lo["promoted"]), float(lo["n"]), float(hi["promoted"]), float(hi["n"])
     x1a, x2a = max(x1, 0.5), max(x2, 0.5)
     ratio = (x1 / n1) / (x2 / n2)
@@ -370,7 +371,7 @@ def build_scorecard(
             v.update(value=np.nan, ci_low=np.nan, ci_high=np.nan)
         period = v.get("source_period") or {"leaders_improved_pct": "endline vs baseline wave",
                                            "promotion_air": "pilot and follow-up windows"}.get(spec.key, "")
-        c = confidence.loc[SOURCE_OF[spec.key]] if confidence is not None else None
+        c = cast(pd.Series, confidence.loc[SOURCE_OF[spec.key]]) if confidence is not None else None
         rows.append({
             "panel": spec.panel, "indicator": spec.key, "kind": spec.kind, "cadence": spec.cadence,
             "period": period, "value": v["value"], "target": target, "status": status_from_probability(p),

@@ -6,7 +6,10 @@ decision; no code identifiers, no missing values.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
+import pandas as pd
 
 from pilot_eval.data.cohort import Cohort
 from pilot_eval.steps.decision.evaluate import DecisionResult
@@ -26,7 +29,7 @@ def executive_summary(result: DecisionResult, cohort: Cohort) -> list[str]:
         The cohort (group sizes, the smallest group shown).
     """
     sc = result.scorecard.set_index("indicator")
-    emp = sc.loc["empathy_360_change_pct"]
+    emp = cast(pd.Series, sc.loc["empathy_360_change_pct"])  # "indicator" is unique
     cond = result.conditions
     n = cohort.leaders["arm"].value_counts()
     n_p, n_c = int(n.get("pilot", 0)), int(n.get("comparison", 0))

@@ -135,7 +135,7 @@ def pulse_early_warnings(cohort: Cohort, lam: float = 0.3, limit: float = 2.5) -
         wide.index[i]: {"leader_id": wide.index[i], "month": int(streak_start[i]), "pulse": float(last["pulse"][i]),
                         "baseline": float(mu[i]), "ewma": float(last["ewma"][i]), "lower_limit": float(last["lcl"][i]),
                         "n_respondents": int(last["n"][i])}
-        for i in idx
+        for i in idx.tolist()
     }
     out = pd.DataFrame(list(flagged.values()), columns=[c for c in cols if c != "arm"])
     out.insert(1, "arm", out["leader_id"].map(cohort.leaders.set_index("leader_id")["arm"]))

@@ -41,7 +41,7 @@ import pandas as pd
 from scipy import stats
 
 from pilot_eval.stats.cluster_bootstrap import MIN_CLUSTERS, cluster_inference
-from pilot_eval.stats.cluster_ols import cluster_codes, drop_collinear, dummies, fit_cluster_ols, wald_test
+from pilot_eval.stats.cluster_ols import Design, cluster_codes, drop_collinear, dummies, fit_cluster_ols, wald_test
 from pilot_eval.data.cohort import Cohort
 from pilot_eval.measures.outcome_frames import MONTHLY_OUTCOMES, missing_tables, monthly_panel
 from pilot_eval.steps.effects.arms import comparison_shown, no_comparison_reason
@@ -68,7 +68,7 @@ def _controls(panel: pd.DataFrame, period: pd.Series, label: str) -> pd.DataFram
     return pd.concat(parts, axis=1)
 
 
-def _within(panel: pd.DataFrame, X: pd.DataFrame, first: Sequence[str]) -> tuple[np.ndarray, object]:
+def _within(panel: pd.DataFrame, X: pd.DataFrame, first: Sequence[str]) -> tuple[np.ndarray, Design]:
     codes, n_leaders = cluster_codes(panel["leader_id"])
     y = _demean(panel[["value"]].to_numpy(dtype="float64"), codes, n_leaders)[:, 0]
     cols = [*first, *[c for c in X.columns if c not in first]]
@@ -186,8 +186,9 @@ def event_study(panel: pd.DataFrame, controls: bool = True, alpha: float = 0.05)
                    "treat the DiD estimate with caution")
     else:
         verdict = "no evidence of different pre-trends (p >= 0.05)"
-    test.update(leads=len([n for n in leads if n in fit.names]), n_clusters=fit.n_clusters, verdict=verdict)
-    return pd.DataFrame(rows), test
+    pretrend: dict[str, object] = {**test, "leads": len([n for n in leads if n in fit.names]),
+                                   "n_clusters": fit.n_clusters, "verdict": verdict}
+    return pd.DataFrame(rows), pretrend
 
 
 @dataclasses.dataclass

@@ -187,7 +187,7 @@ def z_scores_by_group(frame: pd.DataFrame, by: str, min_group_size: int, value: 
     out["ci_low"], out["ci_high"] = out["mean_z"] - crit * se, out["mean_z"] + crit * se
     hidden = out["level"].isin(hide).to_numpy()
     out.loc[hidden, ["mean_z", "ci_low", "ci_high"]] = np.nan
-    out["n"] = out["n"].astype("Int64").where(~hidden, pd.NA)
+    out["n"] = out["n"].astype("Int64").mask(hidden, pd.NA)
     out["suppressed"] = np.where(hidden, f"fewer than {min_group_size} pilot or comparison leaders: not shown", "")
     out["level"] = out["level"].where(~out["level"].isin(unnamed), SUPPRESSED_LEVEL)
     out.insert(0, "by", by)

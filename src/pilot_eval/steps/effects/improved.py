@@ -20,6 +20,8 @@ Princeton University Press, sec. 3.4 (linear probability models).
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
@@ -74,8 +76,8 @@ def excess_improved(cohort: Cohort, reliable_change: pd.DataFrame, n_boot: int =
                 "ci_method": "no variation: every leader has the same status"}
     r = cluster_inference(y, design, f["org_unit"], TREATED, n_boot=n_boot, seed=seed, alpha=alpha,
                           fallback_clusters=f["leader_id"])
-    return {"estimate": 100 * float(r["estimate"]), "ci_low": 100 * float(r["ci_low"]),
-            "ci_high": 100 * float(r["ci_high"]), "p_value": float(r["p_value"]), "n": len(f),
+    return {"estimate": 100 * float(cast(float, r["estimate"])), "ci_low": 100 * float(cast(float, r["ci_low"])),
+            "ci_high": 100 * float(cast(float, r["ci_high"])), "p_value": float(cast(float, r["p_value"])), "n": len(f),
             "n_pilot": int(t.sum()), "n_comparison": int((~t).sum()),
             "pilot_share": 100 * float(y[t].mean()), "comparison_share": 100 * float(y[~t].mean()),
             "ci_method": f"linear probability model, {r['ci_method']}"}

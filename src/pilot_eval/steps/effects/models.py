@@ -51,7 +51,8 @@ Laird, N. M. & Ware, J. H. (1982). Random-effects models for longitudinal data.
 from __future__ import annotations
 
 import dataclasses
-from typing import Iterable, Sequence
+from functools import partial
+from typing import Callable, Iterable, Sequence, cast
 
 import numpy as np
 import pandas as pd
@@ -366,8 +367,8 @@ def estimate_effects(
 
     frame_outcomes = [o for o in outcomes if any(wants(o, m) for m in MODELS if m != "count")]
     frames, skipped_outcomes = outcome_frames(cohort, frame_outcomes, exclude, rate_window)
-    skipped = [{"outcome": r.outcome, "model": "all", "reason": r.reason}
-               for r in skipped_outcomes.itertuples()]
+    skipped = cast(list[dict[str, str]], [{"outcome": r.outcome, "model": "all", "reason": r.reason}
+                                          for r in skipped_outcomes.itertuples()])
     comparison = has_comparison(cohort)
     covariates = list(covariates)
     if covariates and comparison:
@@ -385,21 +386,20 @@ def estimate_effects(
             frame.attrs.update(attrs)
         # a small comparison arm gets no numbers downstream either (heterogeneity, permutation checks)
         used[outcome] = frame if not small_comp else frame[frame["arm"].ne("comparison").to_numpy(dtype=bool)]
-        tasks: list[tuple[str, object]] = [("prepost", lambda f=frame: prepost_change(f, alpha))]
+        tasks: list[tuple[str, Callable[[], dict[str, object]]]] = [("prepost", partial(prepost_change, frame, alpha))]
         if small_pilot:
             tasks = []
             skipped.append({"outcome": outcome, "model": "all",
                             "reason": f"fewer than {mgs} pilot leaders (min_group_size): no numbers are shown "
                                       "for the pilot arm"})
         elif comparison:
-            tasks.insert(0, ("naive", lambda f=frame: naive_difference(f, alpha)))
-            tasks.append(("ancova", lambda f=frame: ancova_effect(f, covariates, n_boot, seed, weights, alpha)))
+            tasks.insert(0, ("naive", partial(naive_difference, frame, alpha)))
+            tasks.append(("ancova", partial(ancova_effect, frame, covariates, n_boot, seed, weights, alpha)))
             if outcome == "empathy_360":
                 tasks.append(("mixed", lambda: mixed_effect(wave_panel(cohort), alpha)))
             if outcome in MONTHLY_OUTCOMES:
-                tasks.append(("did", lambda o=outcome: did_effect(monthly_panel(cohort, o, exclude), True,
-                                                                  n_boot, seed, weights, alpha)))
-            tasks.append(("matched", lambda f=frame: matched_effect(f, caliper_sd, confidence=1 - alpha)))
+                tasks.append(("did", partial(_did_row, cohort, outcome, exclude, n_boot, seed, weights, alpha)))
+            tasks.append(("matched", partial(matched_effect, frame, caliper_sd, confidence=1 - alpha)))
         else:
             reason = ("no comparison group: only the pilot leaders' change (prepost) is shown" if not small_comp
                       else f"fewer than {mgs} comparison leaders (min_group_size): no comparison numbers are "
@@ -448,6 +448,12 @@ def estimate_effects(
         table[c] = table[c].astype("object").where(table[c].notna(), "").astype("str")
     return EffectsRun(table, pd.DataFrame(skipped, columns=["outcome", "model", "reason"]),
                       [c.removeprefix("pre_") for c in covariates], used, covariates)
+
+
+def _did_row(cohort: Cohort, outcome: str, exclude: Iterable[str], n_boot: int, seed: int | None,
+             weights: str, alpha: float) -> dict[str, object]:
+    """The ``did`` row of a monthly outcome (its panel is built only when the model runs)."""
+    return did_effect(monthly_panel(cohort, outcome, exclude), True, n_boot, seed, weights, alpha)
 
 
 def _count_rows(cohort: Cohort, outcomes: Sequence[str], skipped: list[dict[str, str]], small_pilot: bool,

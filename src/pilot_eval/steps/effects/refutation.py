@@ -30,7 +30,7 @@ and Biomedical Sciences*, ch. 5 (Fisher randomisation tests), ch. 9 (stratified)
 from __future__ import annotations
 
 import dataclasses
-from typing import Iterable, Sequence
+from typing import Iterable, Sequence, cast
 
 import numpy as np
 import pandas as pd
@@ -58,7 +58,7 @@ def _placebo_design(df: pd.DataFrame):
 
 
 def _verdict(row: dict[str, object]) -> str:
-    lo, hi = row["ci_low"], row["ci_high"]
+    lo, hi = cast(float, row["ci_low"]), cast(float, row["ci_high"])
     if not (np.isfinite(lo) and np.isfinite(hi)):
         return "not testable"
     if lo <= 0 <= hi:

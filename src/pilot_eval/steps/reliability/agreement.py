@@ -12,7 +12,7 @@ Designs and labels: :mod:`pilot_eval.steps.reliability.analysis`.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -275,7 +275,7 @@ def behaviour_agreement(
     rows: list[dict[str, Any]] = []
     for code, scale in zip(cohort.behaviours["behaviour"], cohort.behaviours["scale"]):  # handful
         ordinal = scale == "ordinal"
-        level = "ordinal" if ordinal else "nominal"
+        level: Literal["nominal", "ordinal"] = "ordinal" if ordinal else "nominal"
         domain = list(range(cfg.scale_min, cfg.scale_max + 1)) if ordinal else [0, 1]
         sub = dc.loc[dc["behaviour"].eq(code).to_numpy(dtype=bool),
                      ["session_id", "observer_id", "value"]]
@@ -300,7 +300,7 @@ def behaviour_agreement(
                      "ci_low": ka["ci_low"], "ci_high": ka["ci_high"], "n_targets": ka["n_units"],
                      "mean_raters": ka["n_pairable"] / ka["n_units"], **extra,
                      "note": f"percentile bootstrap over sessions, {n_boot} replicates"})
-        weights = "quadratic" if ordinal else None
+        weights: Literal["quadratic"] | None = "quadratic" if ordinal else None
         ck = cohen_kappa(sub, "session_id", "observer_id", "value", weights=weights,
                          confidence=confidence, categories=domain).iloc[0]
         rows.append({"measure": measure, "method": "cohen_kappa", "estimate": ck["estimate"],
@@ -392,7 +392,7 @@ def reliability_table(
         observer_icc(cohort, exclude, confidence, n_boot, seed),
     ]
     parts = [p for p in parts if len(p)]
-    return _frame([r for p in parts for r in p.to_dict("records")])
+    return _frame([cast(dict[str, Any], r) for p in parts for r in p.to_dict("records")])
 
 
 def reference_reliability(table: pd.DataFrame, measure: str = ALL_OTHERS,

@@ -305,8 +305,8 @@ def leniency_distribution(rater_sev: pd.DataFrame, bin_width: float = 0.1) -> pd
     lo = np.floor(rater_sev["leniency"].to_numpy(dtype=np.float64) / bin_width) * bin_width
     df = pd.DataFrame({"rater_type": rater_sev["rater_type"].astype("str").to_numpy(),
                        "bin_start": np.round(lo, 10), "flagged": rater_sev["flagged"].to_numpy(dtype=bool)})
-    out = df.groupby(["rater_type", "bin_start", "flagged"], observed=True, sort=True).size()
-    out = out.rename("raters").reset_index()
+    sizes = df.groupby(["rater_type", "bin_start", "flagged"], observed=True, sort=True).size()
+    out = sizes.rename("raters").reset_index()
     out.insert(2, "bin_end", np.round(out["bin_start"] + bin_width, 10))
     return out
 

@@ -14,6 +14,8 @@ Consulting and Clinical Psychology*, 59(1), 12-19.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
@@ -44,8 +46,8 @@ def _error_model(ratings: pd.DataFrame, rho1: float | None, wave: str | None,
         sub = _nested_subset(rm, None, w)
         if sub["leader_id"].nunique() >= 2 and sub.groupby("leader_id", observed=True).size().ge(2).any():
             est = icc_oneway_unbalanced(sub, "leader_id", "rater_mean").set_index("method")
-            f, n0 = float(est.loc["ICC1", "f"]), float(est.loc["ICC1", "n0"])
-            rho = float(est.loc["ICC1", "estimate"]) if rho1 is None else float(rho1)
+            f, n0 = float(cast(float, est.loc["ICC1", "f"])), float(cast(float, est.loc["ICC1", "n0"]))
+            rho = float(cast(float, est.loc["ICC1", "estimate"])) if rho1 is None else float(rho1)
             msw = _within_variance(rm, w)
             sd = float(np.sqrt(msw * (f + n0 - 1.0) / n0))
             return rho, sd, w
@@ -229,7 +231,7 @@ def reliable_change_summary(change: pd.DataFrame, config: CohortConfig) -> pd.Da
     counts = (pd.crosstab(df["arm"], df["status"]).reindex(index=arms, columns=list(STATUSES),
                                                            fill_value=0))
     rated = counts[list(STATUSES[:-1])].sum(axis=1)
-    long = counts.stack().rename("leaders").reset_index()
+    long = cast(pd.Series, counts.stack()).rename("leaders").reset_index()
     long.columns = ["arm", "status", "leaders"]
     denom = long["arm"].map(rated).to_numpy(dtype="float64")
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -147,20 +147,20 @@ def summary_text(res: ReliabilityResults) -> str:
                      f"[{_fmt(i['ci_low'])}, {_fmt(i['ci_high'])}]")
     mr = res.min_raters
     parts = []
-    for r in mr.to_dict("records"):
-        if r["measure"] == SESSION_SCORE:
+    for rec in mr.to_dict("records"):
+        if rec["measure"] == SESSION_SCORE:
             continue
-        label = r["measure"].split(":", 1)[1]
-        share = "" if np.isnan(r["share_meeting"]) else f", {r['share_meeting']:.1%} of leaders have them"
-        parts.append(f"{label} {_fmt_raters(r['min_raters'])}{share}")
+        label = rec["measure"].split(":", 1)[1]
+        share = "" if np.isnan(rec["share_meeting"]) else f", {rec['share_meeting']:.1%} of leaders have them"
+        parts.append(f"{label} {_fmt_raters(rec['min_raters'])}{share}")
     lines.append(f"raters needed for reliability {ref['target_reliability']:.3f}: " + "; ".join(parts))
     beh = behaviour_view(t)
     if len(beh):
         counts = beh["verdict"].value_counts()
         lines.append("behaviours (Krippendorff's alpha): " + ", ".join(
             f"{counts.get(v, 0)} {v}" for v in ("reliable", "tentative", "unreliable", INSUFFICIENT)))
-        for r in beh[beh["verdict"].eq("unreliable").to_numpy(dtype=bool)].to_dict("records"):
-            lines.append(f"  unreliable: {r['behaviour']} (alpha {_fmt(r['kripp_alpha'])})")
+        for rec in beh[beh["verdict"].eq("unreliable").to_numpy(dtype=bool)].to_dict("records"):
+            lines.append(f"  unreliable: {rec['behaviour']} (alpha {_fmt(rec['kripp_alpha'])})")
         lines.append("left out of behaviour_index: " + (", ".join(res.excluded) or "none"))
         s = t[t["measure"].eq(SESSION_SCORE).to_numpy(dtype=bool) & t["method"].eq("ICC1").to_numpy(dtype=bool)]
         if len(s) and np.isfinite(s["estimate"].iloc[0]):
