@@ -22,7 +22,29 @@ from pathlib import Path
 
 import pandas as pd
 
+from pilot_eval.errors import MissingResultError
 from pilot_eval.privacy import coarsen_published, neutralise_csv_frame
+
+#: The hand-off between steps: every result file, and the step (notebook) that writes it.
+#: Steps read earlier steps' results only through :func:`read_result`, which names the step to run.
+RESULT_FILES: dict[str, str] = {
+    "completeness": "00_data_quality",
+    "baseline_balance": "01_baseline",
+    "table_one": "01_baseline",
+    "reliability": "02_reliability",
+    "min_raters": "02_reliability",
+    "effects": "03_controls",
+    "effects_heterogeneity": "03_controls",
+    "effects_refutation": "03_controls",
+    "leading_lagging": "04_leading_lagging",
+    "power": "04_leading_lagging",
+    "promotion_equity": "04_leading_lagging",
+    "indicator_timecourse": "04_leading_lagging",
+    "scorecard": "05_scorecard",
+    "scorecard_trends": "05_scorecard",
+    "early_warnings": "05_scorecard",
+    "roi": "05_scorecard",
+}
 
 #: Output contract (data-contract.md, "Report folder"): columns each file has at least.
 RESULT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -58,6 +80,9 @@ def write_result(df: pd.DataFrame, out_dir: str | Path, name: str) -> Path:
     -------
     Path of the written file.
     """
+    if name not in RESULT_FILES:
+        raise ValueError(f"results/{name}.csv is not a registered result file; register it in "
+                         "pilot_eval.steps.results.RESULT_FILES with the step that writes it")
     required = RESULT_COLUMNS.get(name)
     if required is not None:
         missing = [c for c in required if c not in df.columns]
@@ -70,3 +95,23 @@ def write_result(df: pd.DataFrame, out_dir: str | Path, name: str) -> Path:
     safe = neutralise_csv_frame(coarsen_published(df.reset_index(drop=True), name))
     safe.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n", encoding="utf-8")
     return path
+
+
+def read_result(out_dir: str | Path, name: str) -> pd.DataFrame:
+    """Read an earlier step's ``results/<name>.csv`` from the report folder ``out_dir``.
+
+    Raises
+    ------
+    MissingResultError
+        When the file is not there, naming the step (notebook) that writes it.
+    ValueError
+        When ``name`` is not a registered result file.
+    """
+    if name not in RESULT_FILES:
+        raise ValueError(f"unknown result file {name!r}; known: {', '.join(RESULT_FILES)}")
+    path = Path(out_dir) / "results" / f"{name}.csv"
+    if not path.is_file():
+        raise MissingResultError(
+            f"results/{name}.csv is missing in {Path(out_dir)}: run step {RESULT_FILES[name]} first "
+            "(pilot-eval report runs every step in order)")
+    return pd.read_csv(path)
