@@ -36,6 +36,7 @@ report: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy src
 	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider -n 2 -m "not scenario"
 
 test-scenarios: $(STAMP)

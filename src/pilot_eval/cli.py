@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Literal
 import sys
 import time
 from pathlib import Path
@@ -60,6 +61,7 @@ def validate(data_dir: Path, as_json: bool) -> None:
         _err(f"warning: {w.format()}")
     if result.ok:
         cfg = result.config
+        assert cfg is not None  # a valid cohort has its settings
         tables = ", ".join(f"{k} ({len(v)} rows)" for k, v in sorted(result.tables.items()))
         click.echo(f"OK: {data_dir} is a valid cohort ({cfg.name!r}): {tables}")
         return
@@ -84,7 +86,7 @@ def validate(data_dir: Path, as_json: bool) -> None:
               help="Planted training effect on the 360 empathy score at endline, in scale points.")
 @click.option("--format", "file_format", default="csv", show_default=True, type=click.Choice(["csv", "parquet"]),
               help="File format of the tables.")
-def synth(out: Path, pilot: int, comparison: int, seed: int, effect: float, file_format: str) -> None:
+def synth(out: Path, pilot: int, comparison: int, seed: int, effect: float, file_format: Literal["csv", "parquet"]) -> None:
     """Write a synthetic cohort with planted ground truth (truth.json) to OUT."""
     from pilot_eval.data.synth import generate_cohort
 
@@ -205,4 +207,4 @@ def main() -> None:  # console script entry point
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -8,6 +8,8 @@ month 0 is the pilot's first 30 days, month -1 the 30 days before it.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
@@ -44,7 +46,7 @@ def month_of(dates: pd.Series, config: CohortConfig) -> pd.Series:
     Missing dates give ``<NA>`` (nullable ``Int64``).
     """
     days = _days_from_start(dates, config)
-    return np.floor_divide(days, MONTH_DAYS).astype("Int64")
+    return cast(pd.Series, np.floor_divide(days, MONTH_DAYS).astype("Int64"))
 
 
 def pilot_months(config: CohortConfig) -> list[int]:

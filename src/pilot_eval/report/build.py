@@ -137,7 +137,8 @@ def stop_signals_as_interrupts() -> Iterator[None]:
 
 def _child_pids() -> list[int]:
     """Processes this process started that are still running (Linux /proc; empty elsewhere)."""
-    me, found = os.getpid(), []
+    me = os.getpid()
+    found: list[int] = []
     try:
         entries = os.listdir("/proc")
     except OSError:

@@ -18,7 +18,7 @@ U.S. Department of Education, Institute of Education Sciences.
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Iterable, Sequence, cast
 
 import numpy as np
 import pandas as pd
@@ -63,7 +63,7 @@ def leader_baseline(cohort: Cohort, exclude_behaviours: Iterable[str] = ()) -> p
     gap = gap[gap["wave"] == "baseline"][["leader_id", "self_other_gap"]]
     pre = pre_months(cfg)
     pul = measures.pulse(cohort.pulse, cfg)
-    pul = pul[pul["month"].isin(pre)].groupby("leader_id", as_index=False)["pulse"].mean()
+    pul = cast(pd.DataFrame, pul[pul["month"].isin(pre)].groupby("leader_id", as_index=False)["pulse"].mean())
     rates = measures.outcome_rates(cohort.employees, cohort.incidents, cfg)
     rates = rates[rates["window"] == "pre"]
     keep = ["leader_id", "avg_headcount", "voluntary_attrition"] + [
@@ -75,7 +75,8 @@ def leader_baseline(cohort: Cohort, exclude_behaviours: Iterable[str] = ()) -> p
     if cohort.observations is not None and cohort.behaviours is not None:
         bi = measures.behaviour_index(cohort.observations, cohort.behaviours, leaders, cfg,
                                       exclude=tuple(exclude_behaviours))
-        bi = bi[bi["month"].isin(pre)].groupby("leader_id", as_index=False)["behaviour_index"].mean()
+        bi = cast(pd.DataFrame,
+                  bi[bi["month"].isin(pre)].groupby("leader_id", as_index=False)["behaviour_index"].mean())
         out = out.merge(bi, on="leader_id", how="left")
     cols = ["leader_id", "arm", "role", "culture", "org_unit", "tenure_years", "team_size"]
     cols += [m for m in PRE_MEASURES if m in out.columns]

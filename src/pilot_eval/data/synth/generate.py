@@ -120,7 +120,7 @@ def generate_cohort(
     args = _checked(n_pilot, n_comparison, seed, effect, pulse_effect, pilot_rate_ratio, promotion_prob)
     out = Path(out_dir).absolute()
     _prepare_out_dir(out)
-    cfg, tables, truth = _build(*args, file_format, pilot_start)
+    cfg, tables, truth = _build(*args, file_format, pilot_start)  # type: ignore[call-arg]  # args is the checked tuple
 
     tmp = out.parent / f".{out.name}.synth-{os.getpid()}-{secrets.token_hex(4)}"
     tmp.mkdir()  # honours the umask, unlike tempfile.mkdtemp
@@ -176,7 +176,7 @@ def simulate_cohort(
     """
     pilot_start = _as_date(pilot_start)
     args = _checked(n_pilot, n_comparison, seed, effect, pulse_effect, pilot_rate_ratio, promotion_prob)
-    cfg, tables, truth = _build(*args, "memory", pilot_start)
+    cfg, tables, truth = _build(*args, "memory", pilot_start)  # type: ignore[call-arg]  # args is the checked tuple
     typed = {name: _to_typed(tables[name], pilot_start) for name in CONTRACT_ORDER if name in tables}
     # as load_cohort reads cohort.toml: every indicator's target, the file's over the defaults
     loaded = dataclasses.replace(cfg, targets={k: float(v) for k, v in {**DEFAULT_TARGETS, **cfg.targets}.items()})

@@ -102,10 +102,10 @@ def decode_problem(data: bytes) -> str | None:
         data.decode("utf-8")
     except UnicodeDecodeError as err:
         byte = data[err.start]
-        encoding = _detect_encoding(data)
-        looks = (f"it looks like {encoding} (a legacy Windows/Mac export)" if encoding
+        detected = _detect_encoding(data)
+        looks = (f"it looks like {detected} (a legacy Windows/Mac export)" if detected
                  else "its encoding could not be recognised")
-        iconv = f"iconv -f {encoding.upper().replace('_', '-')} -t UTF-8 FILE > NEW_FILE" if encoding \
+        iconv = f"iconv -f {detected.upper().replace('_', '-')} -t UTF-8 FILE > NEW_FILE" if detected \
             else "a text editor's 'save as UTF-8'"
         return (f"file is not UTF-8 text: byte 0x{byte:02x} on line {_line_of(data, err.start)} "
                 f"is not UTF-8; {looks}. Save it again as 'CSV UTF-8 (comma delimited)', "
@@ -176,8 +176,8 @@ def _parse_text(raw: pd.Series, text: pd.Series, ctype: str) -> Parsed:
         return Parsed(raw, values, missing, np.zeros(len(text), dtype=bool))
     if ctype == "int":
         ok = mask(stripped.str.fullmatch(_INT_RE))
-        values = stripped.where(ok).str.lstrip("+").astype("Int64")
-        return Parsed(raw, values, missing, ~missing & ~ok)
+        ints = stripped.where(ok).str.lstrip("+").astype("Int64")
+        return Parsed(raw, ints, missing, ~missing & ~ok)
     if ctype == "float":
         form = mask(stripped.str.fullmatch(_FLOAT_RE))
         number = pd.to_numeric(stripped.where(form), errors="coerce").astype("float64")

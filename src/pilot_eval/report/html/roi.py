@@ -41,11 +41,11 @@ def roi_block(res: RoiResult, step_href: str | None = None) -> str:
         for scope, g in res.table.groupby("scope", sort=False):
             t = g.set_index("measure")
             for m in ("benefit", "cost", "net_benefit", "benefit_cost_ratio", "roi_pct"):
-                r = t.loc[m]
-                band = ("" if pd.isna(r["ci_low"]) else
-                        f"{_value(m, r['ci_low'])} to {_value(m, r['ci_high'])}")
+                num = t[["ci_low", "ci_high", "estimate"]].to_numpy(dtype=float)[list(t.index).index(m)]
+                lo, hi, est = float(num[0]), float(num[1]), float(num[2])
+                band = "" if pd.isna(lo) else f"{_value(m, lo)} to {_value(m, hi)}"
                 rows.append(f"<tr><td>{esc(scope)}</td><td>{esc(MEASURE_LABELS[m])}</td>"
-                            f"<td class=\"num\">{esc(_value(m, r['estimate']))}</td><td class=\"num\">{esc(band)}</td></tr>")
+                            f"<td class=\"num\">{esc(_value(m, est))}</td><td class=\"num\">{esc(band)}</td></tr>")
         parts.append("<table><thead><tr><th>scope</th><th>measure</th><th>estimate</th><th>95% interval</th></tr>"
                      f"</thead><tbody>{''.join(rows)}</tbody></table>")
         parts.append("<p>How it is computed, conservatively: " + esc(" ".join(RULES[:5])) + "</p>")

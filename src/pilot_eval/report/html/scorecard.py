@@ -210,6 +210,7 @@ def render(
     status_rule: str = "",
     error_rate: str = "",
     months: dict[str, Sequence[int]] | None = None,
+    extra_sections: Sequence[str] = (),
 ) -> str:
     """HTML of the executive scorecard page.
 
@@ -234,6 +235,9 @@ def render(
         (:func:`pilot_eval.steps.decision.oc.error_rate_sentence`).
     months
         ``{"pilot": [...], "follow_up": [...]}`` months, to shade each trend's window.
+    extra_sections
+        Ready HTML sections placed after the panels (e.g. the return on investment,
+        :func:`pilot_eval.report.html.roi.roi_block`); their text must be escaped already.
     """
     months = months or {}
     pilot_m, fu_m = list(months.get("pilot", [])), list(months.get("follow_up", []))
@@ -253,6 +257,7 @@ def render(
             body.append(_indicator(r, trend, _window_months(r, [], pilot_m, fu_m)))
         body.append("</section>")
     body.append("</div>")
+    body.extend(extra_sections)
     if rule_text:
         body.append('<section class="rule"><h2>The decision rule</h2><ol>'
                     + "".join(f"<li>{esc(t)}</li>" for t in rule_text) + "</ol>"

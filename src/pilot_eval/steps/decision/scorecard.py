@@ -52,6 +52,7 @@ from pilot_eval.data.config import CohortConfig
 from pilot_eval.data.windows import month_of, pilot_months, pre_months
 from pilot_eval.errors import MissingResultError
 from pilot_eval.measures import scores as measures
+from pilot_eval.steps.results import RESULT_FILES
 from pilot_eval.measures.behaviour_exclusions import behaviour_alphas
 from pilot_eval.stats.icc import icc_oneway_unbalanced
 from pilot_eval.steps import completeness as comp
@@ -69,7 +70,7 @@ EXTRA_COLUMNS = ("source_outcome", "source_model", "source_period", "probability
                  "direction", "n", "method", "step", "p_worse", "pilot_share", "comparison_share",
                  "fairness_flag", "confidence_label", "completeness", "rater_adequacy", "reliability")
 #: Which step writes each result file the scorecard reads.
-RESULT_STEPS = {"effects": "03_controls", "reliability": "02_reliability"}
+RESULT_STEPS = RESULT_FILES  # the registry of step results (one definition)
 #: Fisher exact p-value under which an adverse impact ratio below 0.8 is a fairness flag.
 FAIRNESS_P = 0.05
 
