@@ -122,3 +122,14 @@ def test_cost_settings_are_the_contracts():
     from pilot_eval.steps.roi import COST_SETTINGS
 
     assert set(COST_SETTINGS) == set(COST_KEYS)
+
+
+def test_uncertainty_comes_from_the_published_interval():
+    """The scorecard's numbers: the SE of log RR implied by the row's 95% interval, not a rounded std_error."""
+    m, s = math.log(0.6), 0.3
+    lo, hi = 100 * (math.exp(m - 1.959964 * s) - 1), 100 * (math.exp(m + 1.959964 * s) - 1)
+    base = pd.DataFrame({"outcome": ["hr_incidents"], "model": "count", "estimate": [100 * (math.exp(m) - 1)],
+                         "ci_low": [lo], "ci_high": [hi]})
+    a = roi(base.assign(std_error=s), {"hr_incidents": 30}, {"hr_incidents": 365}, COSTS, n_pilot=10, seed=2)
+    b = roi(base.assign(std_error=2.5), {"hr_incidents": 30}, {"hr_incidents": 365}, COSTS, n_pilot=10, seed=2)
+    pd.testing.assert_frame_equal(a.table, b.table)

@@ -66,6 +66,8 @@ from pilot_eval.data.cohort import Cohort
 from pilot_eval.steps.effects.count import count_frame
 from pilot_eval.steps.effects.models import has_comparison
 
+#: Normal quantile of a 95% interval (the SE implied by a published interval).
+Z95 = 1.959963984540054
 #: Simulation draws for the intervals.
 N_DRAWS = 20_000
 #: Columns of ``results/roi.csv``.
@@ -170,8 +172,9 @@ def outcome_inputs(effects: pd.DataFrame, pilot_events: Mapping[str, float],
                    window_days: Mapping[str, float]) -> tuple[list[OutcomeInput], dict[str, str]]:
     """The ``count`` rows of ``effects.csv`` as ROI inputs; outcomes left out, with why.
 
-    ``estimate`` of a count row is the % change ``100 (RR - 1)`` and
-    ``std_error`` the SE of ``log RR``.
+    ``estimate`` of a count row is the % change ``100 (RR - 1)``; the SE of
+    ``log RR`` is the one implied by the row's 95% interval (``std_error``
+    when the row has no interval).
     """
     used: list[OutcomeInput] = []
     left: dict[str, str] = {}
@@ -183,6 +186,11 @@ def outcome_inputs(effects: pd.DataFrame, pilot_events: Mapping[str, float],
             continue
         r = rows.iloc[0]
         est, se = float(r["estimate"]), float(r["std_error"])
+        lo, hi = (float(r[c]) if c in r else math.nan for c in ("ci_low", "ci_high"))
+        if math.isfinite(lo) and math.isfinite(hi) and -100 < lo < hi:
+            # the SE implied by the published 95% interval (on the log rate-ratio scale): the same
+            # numbers the scorecard shows, and robust to the publication rounding of std_error
+            se = (math.log1p(hi / 100.0) - math.log1p(lo / 100.0)) / (2 * Z95)
         if not (math.isfinite(est) and math.isfinite(se) and se > 0 and est > -100):
             left[outcome] = "the adjusted estimate has no usable interval"
             continue
