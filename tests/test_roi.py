@@ -8,6 +8,7 @@ truth of the project's generator for the no-effect check.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -98,7 +99,8 @@ def test_without_costs_the_page_says_what_to_supply():
     res = roi(_effects(hr_incidents=-30.0), {"hr_incidents": 10}, {"hr_incidents": 180}, Costs(), n_pilot=10)
     assert not res.computed
     text = summary_sentence(res)
-    assert "cost_per_participant" in text and "[costs]" in text and "cost_per_hr_incident" in text
+    assert "program cost per pilot leader" in text and "[costs]" in text and "HR incident" in text
+    assert not re.findall(r"\b[a-z0-9]+_[a-z0-9_]+\b", text)  # plain words on the page
 
 
 def test_no_comparison_group_no_roi():

@@ -131,13 +131,13 @@ class Costs:
         """Cost settings not supplied, in words a program owner can act on."""
         out = []
         if self.cost_per_participant is None:
-            out.append("cost_per_participant (fully loaded program cost per pilot leader)")
+            out.append("the fully loaded program cost per pilot leader")
         if self.per_event("voluntary_attrition") is None:
-            out.append("cost_per_voluntary_exit (or average_salary with exit_cost_share_of_salary)")
+            out.append("the cost of one voluntary exit (or the average salary and the exit cost as a share of it)")
         if self.cost_per_hr_incident is None:
-            out.append("cost_per_hr_incident")
+            out.append("the cost of one HR incident")
         if self.cost_per_escalation is None:
-            out.append("cost_per_escalation")
+            out.append("the cost of one escalation")
         return out
 
 
@@ -359,8 +359,8 @@ def sensitivity(inputs: list[OutcomeInput], costs: Costs, n_pilot: int, *,
 def summary_sentence(res: RoiResult) -> str:
     """The ROI in plain words for index.html (or what to supply)."""
     if res.missing_costs and (not res.computed):
-        return ("Return on investment: not computed. To compute it, supply under [costs] in cohort.toml: "
-                + "; ".join(res.missing_costs) + ".")
+        return ("Return on investment: not computed. To compute it, supply in the [costs] table of the "
+                "cohort settings: " + "; ".join(res.missing_costs) + " (the setting names are in the data dictionary).")
     if not res.computed:
         reasons = "; ".join(f"{OUTCOME_LABEL[k]}: {v}" for k, v in res.not_monetised.items())
         return f"Return on investment: not computed ({reasons})."
@@ -438,7 +438,7 @@ def not_monetised_text(res: RoiResult) -> str:
     lines = [f"- {OUTCOME_LABEL[k]}: not monetised ({v})." for k, v in res.not_monetised.items()]
     lines.append("- Intangible benefits, reported on the scorecard but not monetised: " + ", ".join(INTANGIBLES) + ".")
     if res.missing_costs:
-        lines.append("- Cost settings not supplied (under [costs] in cohort.toml, or -p): "
+        lines.append("- Costs not supplied (the [costs] table of the cohort settings): "
                      + "; ".join(res.missing_costs) + ".")
     return "\n".join(lines)
 

@@ -25,6 +25,8 @@ def _config_template() -> str:
         if key.name.startswith("targets."):
             targets.append(key)
             continue
+        if key.name.startswith("costs."):
+            continue
         if key.name == "name":
             value = '"My pilot cohort"'
         elif key.name == "pilot_start":
@@ -35,6 +37,10 @@ def _config_template() -> str:
     lines += ["", "[targets]                               # the executive scorecard's targets"]
     for key in targets:
         lines.append(f"{key.name.split('.', 1)[1]} = {key.default!r}".ljust(40) + f"# {key.doc}")
+    lines += ["", "# [costs]                               # optional: the return on investment (money, one currency)"]
+    for key in CONFIG_KEYS:
+        if key.name.startswith("costs."):
+            lines.append(f"# {key.name.split('.', 1)[1]} = 0".ljust(40) + f"# {key.doc}")
     return "\n".join(lines) + "\n"
 
 

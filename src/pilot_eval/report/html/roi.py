@@ -46,8 +46,8 @@ def roi_block(res: RoiResult, step_href: str | None = None) -> str:
                 band = "" if pd.isna(lo) else f"{_value(m, lo)} to {_value(m, hi)}"
                 rows.append(f"<tr><td>{esc(scope)}</td><td>{esc(MEASURE_LABELS[m])}</td>"
                             f"<td class=\"num\">{esc(_value(m, est))}</td><td class=\"num\">{esc(band)}</td></tr>")
-        parts.append("<table><thead><tr><th>scope</th><th>measure</th><th>estimate</th><th>95% interval</th></tr>"
-                     f"</thead><tbody>{''.join(rows)}</tbody></table>")
+        parts.append("<div class=\"scroll\" style=\"overflow-x:auto;max-width:100%\"><table><thead><tr><th>scope</th><th>measure</th><th>estimate</th><th>95% interval</th></tr>"
+                     f"</thead><tbody>{''.join(rows)}</tbody></table></div>")
         parts.append("<p>How it is computed, conservatively: " + esc(" ".join(RULES[:5])) + "</p>")
     parts.append("<ul>" + "".join(f"<li>{esc(line.lstrip('- '))}</li>" for line in not_monetised_text(res).splitlines())
                  + "</ul>")
