@@ -204,3 +204,21 @@ def test_nonzero_standard_error_is_still_estimable():
     y, design, cl = _data(g=8)
     wb = wild_cluster_bootstrap(y, design, cl, "pilot", n_boot=199, seed=2)
     assert wb.estimable and wb.not_estimable == "" and 0 < wb.p_value <= 1
+
+
+def test_confidence_keyword_equals_alpha():
+    """API convention (issue 13): confidence= is the level; alpha= (its complement) gives the same result."""
+    import numpy as np
+    import pandas as pd
+
+    from pilot_eval.stats.cluster_bootstrap import cluster_inference
+    from pilot_eval.stats.cluster_ols import drop_collinear
+
+    rng = np.random.default_rng(5)
+    g = np.repeat(np.arange(8), 10)
+    x = rng.normal(size=80)
+    y = 0.5 * x + rng.normal(size=8)[g] + rng.normal(size=80)
+    design = drop_collinear(np.column_stack([np.ones(80), x]), ["const", "x"])
+    a = cluster_inference(y, design, pd.Series(g), "x", n_boot=99, alpha=0.1)
+    b = cluster_inference(y, design, pd.Series(g), "x", n_boot=99, confidence=0.9)
+    assert a == b and a["ci_low"] < a["estimate"] < a["ci_high"]

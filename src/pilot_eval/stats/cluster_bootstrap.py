@@ -169,6 +169,8 @@ def wild_cluster_bootstrap(
     alpha: float = 0.05,
     ci: bool = True,
     dof_k: int | None = None,
+    *,
+    confidence: float | None = None,
 ) -> WildBootstrap:
     """WCR bootstrap p-value and test-inversion interval for one coefficient.
 
@@ -192,7 +194,10 @@ def wild_cluster_bootstrap(
     null
         Value of the coefficient under the null hypothesis.
     alpha
-        1 - confidence level of the interval.
+        1 - confidence level of the interval (the older spelling; prefer ``confidence``).
+    confidence
+        Confidence level of the interval, as everywhere in :mod:`pilot_eval.stats`;
+        when given it replaces ``alpha``.
     ci
         Compute the interval (about 2 x 40 extra evaluations of G x G x B work).
         A side on which no null value is rejected (possible with very few
@@ -223,6 +228,8 @@ def wild_cluster_bootstrap(
     >>> wb.estimable, bool(np.isnan(wb.p_value))
     (False, True)
     """
+    if confidence is not None:  # the API's spelling of the level (alpha is kept for older callers)
+        alpha = round(1.0 - float(confidence), 12)  # 1 - 0.9 is 0.09999999999999998
     y = np.asarray(y, dtype="float64")
     codes, g = cluster_codes(clusters)
     wcr = _WCR(y, design.X, codes, g, design.index(column), dof_k)
@@ -269,6 +276,8 @@ def cluster_inference(
     min_clusters: int = MIN_CLUSTERS,
     dof_k: int | None = None,
     fallback_clusters: pd.Series | np.ndarray | None = None,
+    *,
+    confidence: float | None = None,
 ) -> dict[str, object]:
     """Estimate, CRV1 SE, p-value and CI of one coefficient, robust to few clusters.
 
@@ -284,6 +293,8 @@ def cluster_inference(
         ``estimate, std_error, ci_low, ci_high, p_value, n_clusters,
         ci_method, note``.
     """
+    if confidence is not None:  # the API's spelling of the level (alpha is kept for older callers)
+        alpha = round(1.0 - float(confidence), 12)  # 1 - 0.9 is 0.09999999999999998
     notes: list[str] = []
     _, g = cluster_codes(clusters)
     if g < 2 and fallback_clusters is not None:
