@@ -13,7 +13,7 @@ OUT    ?= reports/sample
 
 help:
 	@echo "make report   write $(OUT)/ from $(DATA)/ (creates .venv on first use)"
-	@echo "make test     run every test CI runs (both cores, under 5 minutes)"
+	@echo "make test     layer contract, types and every test but the scenario suites (both cores, about 10 minutes)"
 	@echo "make test-fast  unit and reference tests only, no full report runs (about a minute)"
 	@echo "make test-scenarios  whole reports of the degenerate-cohort corpus, the privacy attack, faults (CI runs it too)"
 	@echo "make report DATA=path/to/cohort OUT=reports/my-pilot P=\"min_group_size=8\"  your own cohort"
