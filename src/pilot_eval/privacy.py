@@ -198,6 +198,16 @@ PUBLISHED_AGGREGATES: dict[str, tuple[str, tuple[tuple[tuple[str, ...], str | tu
                                            ("n_pilot", "n_comparison")),)),
 }
 
+#: Columns published on another scale than the row's variable, by table: (row column, row
+#: value) -> {column: span of one leader's value on that column's scale}.  The count-model
+#: rows of effects.csv give the estimate and interval as a % change of the event rate but
+#: ``std_error`` on the log rate-ratio scale; a % change spanning -100 % .. +100 % (the
+#: span of :func:`variable_span`) is a log rate ratio spanning about 2 (ln 0.37 .. ln 2.7),
+#: so one leader moves it by at most about 2 / n there.
+SCALE_OVERRIDES: dict[str, dict[tuple[str, str], dict[str, float]]] = {
+    "effects": {("model", "count"): {"std_error": 2.0}},
+}
+
 _NICE = (1.0, 2.0, 2.5, 5.0)
 
 
@@ -344,11 +354,18 @@ def coarsen_published(df: pd.DataFrame, name: str,
         n = ns.where(ns > 0).min(axis=1)
         spans = out[key].map(lambda v: variable_span(v, scale))
         steps = [publication_step(s, k) for s, k in zip(spans, n)]
+        overrides = SCALE_OVERRIDES.get(name, {})
         for col in columns:
             if col not in out.columns:
                 continue
+            col_steps = list(steps)
+            for (row_col, row_value), spans_by_col in overrides.items():
+                if col in spans_by_col and row_col in out.columns:
+                    other = out[row_col].astype("string").eq(row_value).fillna(False).to_numpy()
+                    col_steps = [publication_step(spans_by_col[col], k) if o else q
+                                 for q, k, o in zip(col_steps, n, other)]
             values = pd.to_numeric(out[col], errors="coerce").astype("float64")
             mode = rounding_mode(col)
-            rounded = [round_to_step(v, q, mode) if math.isfinite(q) else v for v, q in zip(values, steps)]
+            rounded = [round_to_step(v, q, mode) if math.isfinite(q) else v for v, q in zip(values, col_steps)]
             out[col] = pd.Series(rounded, index=out.index, dtype="float64").where(values.notna())
     return out
