@@ -14,6 +14,8 @@ from statsmodels.stats.anova import anova_lm
 from pilot_eval.stats.icc import (
     ICC_METHODS,
     KOO_LI_BANDS,
+    UnbalancedDesignWarning,
+    icc,
     icc_band_probabilities,
     icc_crossed,
     icc_oneway_unbalanced,
@@ -159,11 +161,54 @@ def test_crossed_listwise_deletion_matches_pingouin_omit(pingouin_full_precision
     data = _long(rng.normal(size=(12, 3)) + rng.normal(size=(12, 1)))
     data.loc[4, "score"] = np.nan  # target t001, rater r01
     data = data.drop(index=8)  # target t002, rater r02: row absent altogether
-    ours = icc_crossed(data, "target", "rater", "score")
+    ours = icc_crossed(data, "target", "rater", "score", unbalanced="drop")
     assert (ours["n_dropped"] == 2).all() and (ours["n_targets"] == 10).all()
     ref = _pingouin_icc(data, nan_policy="omit")
     np.testing.assert_allclose(ours["estimate"], ref["ICC"], atol=1e-10)
     np.testing.assert_allclose(ours["ci_low"], np.vstack(ref["CI95"].to_numpy())[:, 0], atol=1e-10)
+
+
+def _unbalanced_data() -> pd.DataFrame:
+    rng = np.random.default_rng(11)
+    data = _long(rng.normal(size=(12, 3)) + rng.normal(size=(12, 1)))
+    data.loc[4, "score"] = np.nan  # one target loses a rating
+    return data.drop(index=[7, 8])  # a second target loses two
+
+
+def test_crossed_unbalanced_warns_naming_the_dropped_targets_and_why() -> None:
+    """Issue 15: a target without a rating from every rater is not dropped silently."""
+    data = _unbalanced_data()
+    with pytest.warns(UnbalancedDesignWarning) as caught:
+        warned = icc_crossed(data, "target", "rater", "score")
+    message = str(caught[0].message)
+    assert "2 of 12 targets" in message and "lack a rating" in message and "dropped" in message
+    assert "'target'" in message and "3 raters" in message and "icc_oneway_unbalanced" in message
+    # the warning points at the caller, not at pilot_eval's internals
+    assert caught[0].filename == __file__
+    # the researcher's entry point warns too
+    with pytest.warns(UnbalancedDesignWarning):
+        icc(data, "target", "rater", "score")
+    # same numbers as the silent listwise deletion (pingouin nan_policy="omit": tested above)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        silent = icc_crossed(data, "target", "rater", "score", unbalanced="drop")
+    pd.testing.assert_frame_equal(warned, silent)
+    assert (silent["n_dropped"] == 2).all() and (silent["n_targets"] == 10).all()
+
+
+def test_crossed_unbalanced_can_refuse() -> None:
+    with pytest.raises(ValueError, match=r"2 of 12 targets .* need every target rated by every rater"):
+        icc_crossed(_unbalanced_data(), "target", "rater", "score", unbalanced="raise")
+    with pytest.raises(ValueError, match="unbalanced must be"):
+        icc_crossed(_unbalanced_data(), "target", "rater", "score", unbalanced="ignore")  # type: ignore[arg-type]
+
+
+def test_crossed_balanced_data_never_warns_or_refuses() -> None:
+    data = _long(SHROUT_FLEISS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = icc_crossed(data, "target", "rater", "score", unbalanced="raise")
+    assert (res["n_dropped"] == 0).all()
 
 
 def test_crossed_row_order_and_dtypes_do_not_matter() -> None:

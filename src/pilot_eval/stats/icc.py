@@ -40,6 +40,9 @@ Chiropractic Medicine*, 15(2), 155-163.
 
 from __future__ import annotations
 
+import warnings
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 
@@ -63,6 +66,7 @@ from pilot_eval.stats.icc_bootstrap import icc_band_probabilities
 __all__ = [
     "ICC_METHODS",
     "KOO_LI_BANDS",
+    "UnbalancedDesignWarning",
     "icc",
     "icc_crossed",
     "icc_oneway_unbalanced",
@@ -72,6 +76,10 @@ __all__ = [
 ]
 
 
+class UnbalancedDesignWarning(UserWarning):
+    """:func:`icc_crossed` dropped targets that some rater did not rate."""
+
+
 def icc(
     data: pd.DataFrame,
     targets: str,
@@ -79,6 +87,7 @@ def icc(
     ratings: str,
     *,
     confidence: float = 0.95,
+    unbalanced: Literal["warn", "drop", "raise"] = "warn",
 ) -> pd.DataFrame:
     """Intraclass correlations of long data, one row per Shrout & Fleiss form.
 
@@ -97,6 +106,8 @@ def icc(
         Column names of the rated targets, the raters and the numeric ratings.
     confidence : float, default 0.95
         Confidence level of the intervals.
+    unbalanced : {"warn", "drop", "raise"}, default "warn"
+        What to do with targets some rater did not rate (see :func:`icc_crossed`).
 
     Returns
     -------
@@ -128,7 +139,7 @@ def icc(
     4  ICC2k    ICC(A,k)     0.914   0.754    0.981
     5  ICC3k    ICC(C,k)     0.915   0.748    0.981
     """
-    return icc_crossed(data, targets, raters, ratings, confidence=confidence)
+    return icc_crossed(data, targets, raters, ratings, confidence=confidence, unbalanced=unbalanced)
 
 
 def icc_crossed(
@@ -137,6 +148,7 @@ def icc_crossed(
     raters: str,
     ratings: str,
     confidence: float = 0.95,
+    unbalanced: Literal["warn", "drop", "raise"] = "warn",
 ) -> pd.DataFrame:
     """The six Shrout & Fleiss ICCs for a balanced, crossed design.
 
@@ -149,6 +161,13 @@ def icc_crossed(
         (e.g. ``observer_id``) and the numeric ratings.
     confidence : float
         Confidence level of the intervals.
+    unbalanced : {"warn", "drop", "raise"}, default "warn"
+        What to do when some target lacks a rating from some rater (an
+        unbalanced design, which the crossed ICCs do not cover): ``"warn"``
+        drops those targets and issues an :class:`UnbalancedDesignWarning`
+        saying how many and why; ``"drop"`` drops them silently (for callers
+        that report ``n_dropped`` themselves); ``"raise"`` refuses with a
+        ``ValueError``.
 
     Returns
     -------
@@ -165,7 +184,9 @@ def icc_crossed(
     Rows with a missing rating are ignored; a target without a rating from
     every rater is then dropped whole (listwise deletion, as ``psych::ICC``
     and ``pingouin.intraclass_corr(nan_policy="omit")``), and ``n_dropped``
-    counts those targets.  A (target, rater) pair rated twice is an error.
+    counts those targets.  By default this is never silent (``unbalanced``);
+    for raters nested in targets use :func:`icc_oneway_unbalanced`, which
+    keeps every rating.  A (target, rater) pair rated twice is an error.
 
     ``f`` is ``MSR / MSW`` for the one-way forms and ``MSR / MSE`` for the
     two-way forms, tested against ``F(n - 1, n (k - 1))`` and
@@ -200,9 +221,21 @@ def icc_crossed(
     {'ICC1': 0.17, 'ICC2': 0.29, 'ICC3': 0.71, 'ICC1k': 0.44, 'ICC2k': 0.62, 'ICC3k': 0.91}
     """
     alpha = check_confidence(confidence)
+    if unbalanced not in ("warn", "drop", "raise"):
+        raise ValueError(f"unbalanced must be 'warn', 'drop' or 'raise', got {unbalanced!r}")
     # the ANOVA is invariant to the order of targets and raters: no id sort
     matrix, n_dropped = crossed_matrix(data, targets, raters, ratings, sort=False)
     n, k = matrix.shape
+    if n_dropped and unbalanced != "drop":
+        what = (f"unbalanced design: {n_dropped} of {n + n_dropped} targets ({targets!r}) lack a "
+                f"rating from at least one of the {k} raters ({raters!r})")
+        if unbalanced == "raise":
+            raise ValueError(f"{what}; the crossed ICCs need every target rated by every rater. "
+                             "Use icc_oneway_unbalanced, or unbalanced='warn' to drop those targets.")
+        warnings.warn(f"{what} and were dropped (listwise deletion): the ICCs use the {n} fully "
+                      "rated targets. Use icc_oneway_unbalanced to keep every rating, or "
+                      "unbalanced='drop' to drop them without this warning.",
+                      UnbalancedDesignWarning, stacklevel=2)
     if n < 2 or k < 2:
         raise ValueError(
             f"need at least 2 fully rated targets and 2 raters, got {n} and {k}"

@@ -150,7 +150,12 @@ def _crossed_rows(frame: pd.DataFrame, design: str, measure: str, value: str,
                 if n_sessions < MIN_DOUBLE_CODED else "no variation between codings: ICC undefined")
         return _empty_rows(measure, ICC_METHODS, INSUFFICIENT, note, {"design": design, **extra},
                            n_targets=n_sessions)
-    res = icc_crossed(frame, "session_id", "rater", value, confidence=confidence)
+    # sessions without a score from both coders are left out; the note column says how many
+    res = icc_crossed(frame, "session_id", "rater", value, confidence=confidence, unbalanced="drop")
+    n_dropped = int(res["n_dropped"].iloc[0])
+    if n_dropped:
+        left_out = f"{n_dropped} of {n_sessions} double-coded sessions left out: not scored by both coders"
+        extra = {**extra, "note": "; ".join(x for x in (extra.get("note"), left_out) if x)}
     # coder slots: only the one-way forms describe the observers, so only they get band probabilities
     forms = ICC_METHODS if design.startswith("crossed") else ("ICC1", "ICC1k")
     probs = {m: _band_probabilities(frame, "session_id", value, "rater", m, n_boot, seed)
