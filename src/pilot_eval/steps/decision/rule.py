@@ -8,8 +8,15 @@ page) and applied by :func:`recommend`, in this order:
    *iterate*: neither scale nor stop can be justified.
 2. **Stop for harm.**  A risk outcome (HR incidents, escalations, voluntary
    attrition) rose in pilot teams, judged by the one-sided tests of the
-   adjusted count models with Holm's correction over the three at 5 %, so
-   the chance of a false alarm on any of them stays at most 5 %.
+   adjusted count models with Holm's correction over the three at
+   ``harm_alpha``: the part of the 5 % harm budget that the interim
+   (monthly) looks have not spent (:mod:`pilot_eval.steps.decision.interim`;
+   O'Brien-Fleming-type alpha spending, union bound between the interim
+   looks and this final test).  With the planned looks at days 30, 60 and 90
+   of a 90-day pilot with 180 days of follow-up, ``harm_alpha`` =
+   :data:`FINAL_HARM_ALPHA` = 0.0493, so the chance of a false "stop for
+   harm" over the monthly looks and this final test together stays at most
+   5 %.
 3. **Stop for futility.**  The 360 effect's 95 % interval lies wholly below
    half its target: the training cannot plausibly reach it.
 4. **Scale** when all of these hold: the 360 effect's 95 % interval lies
@@ -33,6 +40,9 @@ References
 ----------
 Holm, S. (1979). A simple sequentially rejective multiple test procedure.
 *Scandinavian Journal of Statistics*, 6(2), 65-70.
+
+Lan, K. K. G., & DeMets, D. L. (1983). Discrete sequential boundaries for
+clinical trials. *Biometrika*, 70(3), 659-663.
 """
 
 from __future__ import annotations
@@ -43,11 +53,18 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
+from pilot_eval.stats.group_sequential import spending
 from pilot_eval.steps.decision.indicators import AT_RISK, HARM_INDICATORS, NO_DATA, OFF_TRACK, OFF_TRACK_P
 
 SCALE, ITERATE, STOP = "scale", "iterate", "stop"
-#: Family-wise false-alarm rate of the harm rule (Holm over the three risk outcomes).
+#: Family-wise false-alarm budget of the harm rule (Holm over the three risk outcomes, all looks together).
 HARM_ALPHA = 0.05
+#: Information fraction of the last planned interim look for the contract's default windows:
+#: the pilot's end (day 90) of the 270 days to the end of follow-up.
+DEFAULT_LAST_INTERIM_FRACTION = 90 / 270
+#: The harm alpha the final test may use after the planned interim looks (default windows):
+#: HARM_ALPHA minus the O'Brien-Fleming-type spending at the last interim look (0.0493).
+FINAL_HARM_ALPHA = HARM_ALPHA - float(spending(DEFAULT_LAST_INTERIM_FRACTION, HARM_ALPHA, "obf"))
 #: Probability that a risk outcome rose from which scaling is held back (a warning, not proof).
 HARM_WARNING_P = 0.90
 #: Fewest ICC(1,k) of the 360 raters for scaling.
@@ -59,8 +76,8 @@ RULE_TEXT: tuple[str, ...] = (
     "No firm call without a fair comparison: without a comparison group, or with fewer leaders in a group "
     "than the smallest group this report shows, the answer is iterate.",
     "Stop if a risk outcome (HR incidents, escalations or voluntary attrition) rose in pilot teams, judged "
-    "with a correction for looking at three outcomes, so that a harmless training is wrongly stopped for "
-    "harm in at most 5 in 100 pilots.",
+    "with a correction for looking at three outcomes and for the monthly looks before this one, so that a "
+    "harmless training is wrongly stopped for harm in at most 5 in 100 pilots over all the looks together.",
     "Stop if even the best case for the 360 empathy effect (the top of its 95% range) is below half its target.",
     "Scale only if all of these hold: the 360 empathy effect is above zero across its 95% range; its target "
     "is within reach (at least a 1 in 10 chance of meeting it); the 360 raters agree well enough (reliability "
@@ -143,7 +160,7 @@ def chance(p: float) -> str:
 
 
 def recommend(scorecard: pd.DataFrame, *, fair_comparison: bool, why_not: str = "",
-              icc1k: float | None = None) -> Recommendation:
+              icc1k: float | None = None, harm_alpha: float | None = None) -> Recommendation:
     """Scale, iterate or stop by the rule of the module docstring.
 
     Parameters
@@ -157,6 +174,10 @@ def recommend(scorecard: pd.DataFrame, *, fair_comparison: bool, why_not: str = 
         The reason when there is no fair comparison.
     icc1k
         ICC(1,k) of the 360's non-self raters (None: not measured).
+    harm_alpha
+        Level of the Holm harm test: the harm budget the interim looks left
+        (:func:`pilot_eval.steps.decision.interim.final_harm_alpha` of the
+        cohort's windows; None: :data:`FINAL_HARM_ALPHA`, the default windows').
     """
     sc = scorecard.set_index("indicator", drop=False)
     emp = cast(pd.Series, sc.loc["empathy_360_change_pct"])  # "indicator" is unique
@@ -167,7 +188,8 @@ def recommend(scorecard: pd.DataFrame, *, fair_comparison: bool, why_not: str = 
     risk = [cast(pd.Series, sc.loc[k]) for k in HARM_INDICATORS]
     p_worse = [float(r["p_worse"]) if r["status"] != NO_DATA else np.nan for r in risk]
     adjusted = holm(p_worse)
-    harmed = [r for r, q in zip(risk, adjusted) if np.isfinite(q) and q < HARM_ALPHA]
+    level = FINAL_HARM_ALPHA if harm_alpha is None else float(harm_alpha)
+    harmed = [r for r, q in zip(risk, adjusted) if np.isfinite(q) and q < level]
     warned = [r for r, p in zip(risk, p_worse) if np.isfinite(p) and (1 - p) >= HARM_WARNING_P]
     air = cast(pd.Series, sc.loc["promotion_air"])
     fairness_flag = bool(air["fairness_flag"])
