@@ -143,7 +143,12 @@ def test_contract_rules_match_the_spec() -> None:
                 assert not tokens, where
             if m := re.search(r"must exist in (\w+)", rule):
                 assert col.references is not None and col.references.startswith(m.group(1) + "."), where
-            if rule.startswith("unique"):
+            if rule.startswith("unique") and (name, column) == ("employees", "employee_id"):
+                # v1.1 team history ("Changes to come"): one row per stint, so employee_id repeats;
+                # unique only when cohort.toml declares contract_version "1"; stints must not overlap
+                assert not col.nullable and (column,) not in table.unique_keys, where
+                assert {"unique_under_v1", "stints_no_overlap"} <= codes, where
+            elif rule.startswith("unique"):
                 assert (column,) in table.unique_keys and not col.nullable, where
             if re.search(r"may be missing|missing if|missing =|required iff", rule):
                 assert col.nullable, where
@@ -191,6 +196,8 @@ def test_cohort_toml_example_matches_the_contract_keys(tmp_path: Path) -> None:
     # v1 keys exactly; the contract's v1.1 additions ("Changes to come": every target, [costs]) on top
     v11 = {k for k in CONFIG_KEYS_BY_NAME if k.startswith("costs.")
            or (k.startswith("targets.") and "(v1.1)" in CONFIG_KEYS_BY_NAME[k].doc)}
+    v11.add("contract_version")  # v1.1: a folder may declare "1" or "1.1" (absent: 1.1)
+    assert "(v1.1)" in CONFIG_KEYS_BY_NAME["contract_version"].doc
     assert set(flat) == set(CONFIG_KEYS_BY_NAME) - v11
     assert {k for k in v11 if k.startswith("costs.")} == {
         "costs.cost_per_participant", "costs.cost_per_voluntary_exit", "costs.average_salary",

@@ -377,9 +377,11 @@ CASES: dict[str, Case] = {
     # uniqueness
     "leader_id duplicated": (_dup_row("leaders", 1, arm="comparison"), "leaders.csv",
                              "leader_id", (1, 9), ("NW-1001", "NW-1001"), "unique"),
-    "employee_id duplicated": (_cell("employees", 2, "employee_id", "E-50101"),
-                               "employees.csv", "employee_id", (1, 2), ("E-50101", "E-50101"),
-                               "unique"),
+    # v1.1: an employee_id may repeat (one row per stint), but its stints must not overlap
+    "employee_id duplicated (overlapping stints)": (
+        _cell("employees", 2, "employee_id", "E-50101"), "employees.csv", "start_date", (1, 2),
+        ("E-50101 from 2021-03-01 to (open)", "E-50101 from 2019-11-18 to (open)"),
+        "must not overlap"),
     "rating key duplicated": (_dup_row("ratings", 3, score="1"), "ratings.csv",
                               "leader_id, rater_id, wave, item", (3, 508),
                               ("NW-1001 / NW-1001 / baseline / E3",) * 2, "must be unique"),
@@ -561,7 +563,7 @@ def test_everything_broken_at_once(tmp_path: Path) -> None:
     """All single-rule cases that touch different cells, applied together."""
     chosen = ["toml unknown key", "ragged csv", "int type", "date not ISO", "empty rater_id",
               "rater_type", "binary value 2", "session score 120",
-              "employee_id duplicated", "unknown leader in pulse", "unknown behaviour",
+              "employee_id duplicated (overlapping stints)", "unknown leader in pulse", "unknown behaviour",
               "end without exit", "roles empty token", "date impossible"]
     folder = copy_fixture(tmp_path)
     for name in chosen:

@@ -40,7 +40,7 @@ MONTH_DAYS = 30
 
 @dataclasses.dataclass(frozen=True)
 class CohortConfig:
-    """Settings of one cohort, as in ``cohort.toml`` (data contract v1)."""
+    """Settings of one cohort, as in ``cohort.toml`` (data contract v1.1)."""
 
     name: str
     pilot_start: dt.date
@@ -54,6 +54,9 @@ class CohortConfig:
         default_factory=lambda: dict(DEFAULT_TARGETS)
     )
     costs: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    #: ``contract_version`` of cohort.toml (``"1"`` or ``"1.1"``); ``None`` when not declared
+    #: (read as the current version, 1.1).  Under ``"1"`` an employee has one row only.
+    contract_version: str | None = None
 
     # ---- windows -------------------------------------------------------
     @property

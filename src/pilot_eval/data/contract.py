@@ -1,4 +1,4 @@
-"""The cohort data contract (v1) as data: the single source of truth.
+"""The cohort data contract (v1.1) as data: the single source of truth.
 
 Every table of a cohort folder, its columns (type, whether a cell may be
 empty, allowed values, ranges), its uniqueness keys, its foreign keys and its
@@ -23,13 +23,20 @@ from typing import Literal, Sequence
 from pilot_eval.data.config import COST_KEYS, DEFAULT_TARGETS
 
 #: Version of the data contract implemented here.
-CONTRACT_VERSION = "1"
+CONTRACT_VERSION = "1.1"
+#: Versions a cohort folder may declare with ``contract_version`` in cohort.toml (absent: the
+#: current one).  v1.1 adds team history: several employees rows per person, one per stint.
+CONTRACT_VERSIONS: tuple[str, ...] = ("1", "1.1")
 
 # ---- controlled vocabularies ------------------------------------------------
 ARMS: tuple[str, ...] = ("pilot", "comparison")
 RATER_TYPES: tuple[str, ...] = ("self", "manager", "peer", "direct_report")
 WAVES: tuple[str, ...] = ("baseline", "midpoint", "endline")
 EXIT_TYPES: tuple[str, ...] = ("voluntary", "involuntary", "transfer")
+#: The exit type of a stint ended by a move to another team (the person did not leave).
+TRANSFER = "transfer"
+#: Exit types that are attrition (the person left the organisation's cohort teams).
+ATTRITION_EXITS: tuple[str, ...] = ("voluntary", "involuntary")
 INCIDENT_KINDS: tuple[str, ...] = ("escalation", "hr_incident")
 SESSION_KINDS: tuple[str, ...] = ("practice", "feedback", "coaching")
 BEHAVIOUR_SCALES: tuple[str, ...] = ("binary", "ordinal")
@@ -122,6 +129,8 @@ class Table:
         Cross-row rules (see :class:`TableRule`).
     required_if_present
         Name of another table whose presence makes this one required.
+    notes
+        Further prose for the data dictionary (e.g. how team history is read).
     """
 
     name: str
@@ -131,6 +140,7 @@ class Table:
     unique_keys: tuple[tuple[str, ...], ...] = ()
     rules: tuple[TableRule, ...] = ()
     required_if_present: str | None = None
+    notes: str = ""
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -273,25 +283,55 @@ TABLES: tuple[Table, ...] = (
     Table(
         name="employees",
         required=True,
-        description="team rosters (HRIS export), one row per team member",
+        description="team rosters (HRIS export), one row per stint of a team member with a "
+                    "leader: one row per employee, or (v1.1, team history) one row per team "
+                    "an employee was on",
         columns=(
-            Column("employee_id", "str", False, "unique"),
-            _leader_fk(),
+            Column("employee_id", "str", False,
+                   "non-empty; one row per stint: an employee who moved teams has one row "
+                   "per team (v1.1); under contract_version `1` unique"),
+            _leader_fk("the leader of this stint; must exist in leaders"),
             Column("group", "str", True,
                    "may be missing; demographic group used only for promotion equity"),
-            Column("start_date", "date", False, "joined the team"),
+            Column("start_date", "date", False, "first day on this leader's team"),
             Column("end_date", "date", True,
-                   "left the team, missing if still there; >= start_date"),
+                   "last day on this leader's team, missing if still there; >= start_date"),
             Column("exit_type", "str", True,
-                   "`voluntary`, `involuntary`, `transfer`; required iff end_date set",
+                   "`voluntary`, `involuntary`, `transfer`; required iff end_date set; "
+                   "`transfer` = moved to another team (not attrition)",
                    allowed=EXIT_TYPES),
-            Column("promoted_date", "date", True, "may be missing"),
+            Column("promoted_date", "date", True,
+                   "may be missing; a promotion during this stint"),
         ),
-        unique_keys=(("employee_id",),),
         rules=(
             TableRule("end_after_start", "end_date >= start_date"),
             TableRule("exit_type_iff_end_date",
-                      "exit_type is set if and only if end_date is set"),
+                      "exit_type is set if and only if end_date is set (a `transfer` stint "
+                      "has an end_date)"),
+            TableRule("stints_no_overlap",
+                      "the stints of one employee_id do not overlap: read in start_date order "
+                      "(rows may come in any order), each starts after the end_date of the one "
+                      "before, and only the last may be open (no end_date)"),
+            TableRule("unique_under_v1",
+                      "under contract_version `1` employee_id is unique (one row per employee)"),
+        ),
+        notes=(
+            "**Team history (v1.1).** An employee who moved teams has one row per stint with a "
+            "leader. A move is a stint that ends with exit_type `transfer` on its last day, "
+            "followed by the next stint under the new leader from a later day (normally the next "
+            "day). A transfer is never attrition, neither for the team left nor for the person; "
+            "only `voluntary` and `involuntary` exits are. Headcount and person-days (the exposure "
+            "of the attrition and incident rates) are summed over the stints, each counted for the "
+            "leader of its stint; promotion equity counts each person once, in the stint the "
+            "promotion happened in (a person not promoted: the last stint in the window). "
+            "Warnings, not violations: a `transfer` stint with no later stint (the person moved "
+            "out of the cohort's teams; warned only when the folder uses team history, i.e. some "
+            "employee has two rows or cohort.toml says contract_version = \"1.1\"); a stint "
+            "that starts after a `voluntary` or `involuntary` exit (read as a rehire: the exit "
+            "stays attrition and the new stint is a new member; if it was a move, code the exit "
+            "`transfer`); an employee whose group differs between stints (promotion equity uses "
+            "the group of the stint the person is counted in). A folder with one row per "
+            "employee (v1) reads exactly as before."
         ),
     ),
     Table(
@@ -343,6 +383,9 @@ CONFIG_KEYS: tuple[ConfigKey, ...] = (
               "smallest group any aggregate is shown for; >= 1"),
     ConfigKey("min_raters_per_category", "int", False, 3,
               "peers / direct reports shown only with >= this many raters; >= 1"),
+    ConfigKey("contract_version", "str", False, None,
+              "`1` or `1.1`: the contract version the folder follows; absent = 1.1 "
+              "(team history allowed) (v1.1)"),
     ConfigKey("targets.empathy_360_change_pct", "number", False,
               DEFAULT_TARGETS["empathy_360_change_pct"],
               "target change of the 360 empathy score, in % of the scale's full range (adjusted effect)"),
@@ -458,6 +501,8 @@ def data_dictionary_markdown() -> str:
         rules += [rule.text for rule in table.rules]
         if rules:
             lines += ["", "Rules: " + "; ".join(rules) + "."]
+        if table.notes:
+            lines += ["", table.notes]
     return "\n".join(lines) + "\n"
 
 

@@ -1,10 +1,17 @@
-"""HR outcome rates and promotion equity of data contract v1.
+"""HR outcome rates and promotion equity of data contract v1.1.
 
 - ``voluntary_attrition``, ``hr_incidents``, ``escalations`` (leader x window):
   events per 100 team members (average headcount) per 90 days
   (:func:`headcount`, :func:`outcome_rates`).
 - ``promotion_rate`` by group and the adverse impact ratio with the
   four-fifths rule (:func:`promotion_rates`, :func:`adverse_impact_ratio`).
+
+Team history (v1.1): the employees table has one row per stint with a leader.
+Headcount and person-days sum the stints, each for the leader of its stint; a
+voluntary exit is counted for the leader of the stint it ended; a stint ended
+by a ``transfer`` (a move to another team) is never attrition, neither for the
+team left nor for the person; promotion equity counts each person once
+(:func:`pilot_eval.measures.stints.people_in_window`).
 
 Vectorised ``groupby`` / NumPy operations, no loop over leaders or employees.
 """
@@ -20,6 +27,7 @@ from scipy import stats
 from pilot_eval.data.config import CohortConfig
 from pilot_eval.data.windows import window_of
 from pilot_eval.measures._common import days_since, is_label, window_lengths, window_sort_key
+from pilot_eval.measures.stints import people_in_window
 
 __all__ = [
     "RATE_PER_MEMBERS",
@@ -46,9 +54,12 @@ def headcount(employees: pd.DataFrame, config: CohortConfig) -> pd.DataFrame:
     """Average team headcount per leader and window (pre, pilot, follow_up).
 
     Day-weighted: person-days on the team inside the window divided by the
-    window's days.  An employee is on the team from ``start_date`` through
+    window's days.  A stint (a row) is on the team from ``start_date`` through
     ``end_date`` inclusive (the leaving day counts, as an HRIS "last day");
-    a missing ``end_date`` means still on the team.  Windows of zero length
+    a missing ``end_date`` means still on the team.  Person-days are summed
+    over the stints of each leader: an employee who moved counts for each
+    team for the days they were on it (stints of one employee do not overlap,
+    so nobody counts twice on a day).  Windows of zero length
     (``follow_up_days = 0``) are left out.
 
     Returns
@@ -106,7 +117,8 @@ def outcome_rates(
     """Voluntary attrition, HR incidents and escalations per leader and window.
 
     Counts events whose date falls in the window (a voluntary exit is dated by
-    ``end_date`` with ``exit_type == "voluntary"``) and turns them into rates
+    ``end_date`` with ``exit_type == "voluntary"``, counted for the leader of
+    the stint it ended; a ``transfer`` is a move, never an exit) and turns them into rates
     **per 100 team members per 90 days**::
 
         rate = count / avg_headcount * 100 * 90 / window_days
@@ -196,10 +208,14 @@ def promotion_rates(
     """Promotion rate by demographic group over the pilot + follow-up window.
 
     The window is ``[pilot_start, pilot_start + pilot_days + follow_up_days)``.
-    Denominator: employees on the team at any time in the window (started
-    before its end; no ``end_date`` or ``end_date`` on/after its start).
-    Numerator: those of them with a ``promoted_date`` in the window.  Employees
-    with a missing ``group`` are excluded.
+    Denominator: people on a team at any time in the window (a stint that
+    started before its end and has no ``end_date`` or one on/after its start),
+    each person **once** however many stints they had
+    (:func:`pilot_eval.measures.stints.people_in_window`).  Numerator: those of
+    them with a ``promoted_date`` in the window.  A person is counted in the
+    stint the promotion happened in (its leader's arm), otherwise in their last
+    stint in the window; people whose counted stint has a missing ``group``
+    are excluded.
 
     Parameters
     ----------
@@ -222,19 +238,12 @@ def promotion_rates(
         raise ValueError("promotion_rates: `by` must include 'group'")
     start = pd.Timestamp(config.pilot_start)
     end = pd.Timestamp(config.follow_up_end)
-    emp = employees
+    emp = people_in_window(employees, start, end)
     extra = [c for c in by if c not in emp.columns]
     if extra:
         emp = emp.merge(leaders[["leader_id", *extra]], on="leader_id", how="left", validate="m:1")
-    s = pd.to_datetime(emp["start_date"])
-    e = pd.to_datetime(emp["end_date"])
-    p = pd.to_datetime(emp["promoted_date"])
-    in_team = (s < end).to_numpy(dtype=bool, na_value=False) & (
-        e.isna() | (e >= start)
-    ).to_numpy(dtype=bool, na_value=False)
-    keep = in_team & emp["group"].notna().to_numpy(dtype=bool)
-    promoted = ((p >= start) & (p < end)).to_numpy(dtype=bool, na_value=False)
-    df = emp.loc[keep, by].assign(_promoted=promoted[keep].astype("int64"))
+    keep = emp["group"].notna().to_numpy(dtype=bool)
+    df = emp.loc[keep, by].assign(_promoted=emp.loc[keep, "promoted"].to_numpy(dtype="int64"))
     out = (
         df.groupby(by, observed=True, sort=True)
         .agg(n=("_promoted", "size"), promoted=("_promoted", "sum"))

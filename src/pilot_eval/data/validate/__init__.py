@@ -24,7 +24,7 @@ import pandas as pd
 from pilot_eval.data.contract import TABLES
 from pilot_eval.data.validate.reading import TableData, load_table
 from pilot_eval.data.validate.rules import (
-    Context, check_excluded_behaviours, check_table, typed_frame, warn_near_duplicates,
+    Context, check_excluded_behaviours, check_table, typed_frame, warn_near_duplicates, warn_stints,
 )
 from pilot_eval.data.validate.settings import check_params, read_config
 from pilot_eval.data.validate.violations import (
@@ -92,11 +92,12 @@ def validate_cohort(path: str | Path, overrides: Mapping[str, Any] | None = None
             out.add(f"{spec.name}.csv", None,
                     f"table {spec.name} is required because {spec.required_if_present} "
                     f"is present (expected {spec.name}.csv or {spec.name}.parquet)")
-    ctx = Context(tables, scale)
+    ctx = Context(tables, scale, None if config is None else config.contract_version)
     for spec in TABLES:
         if spec.name in tables:
             check_table(tables[spec.name], ctx, out)
             warn_near_duplicates(tables[spec.name], out)
+            warn_stints(tables[spec.name], ctx, out)
     if params:
         check_params(params, out)
         if "behaviours" not in unreadable:

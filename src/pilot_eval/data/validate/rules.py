@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from pilot_eval.data.contract import ALL_ROLES, ROLES_SEPARATOR, Column
+from pilot_eval.data.contract import ALL_ROLES, ATTRITION_EXITS, ROLES_SEPARATOR, TRANSFER, Column
 from pilot_eval.data.validate.reading import TableData, float_array, mask, non_ascii_digits
 from pilot_eval.data.validate.violations import OVERRIDES, Collector
 
@@ -216,14 +216,147 @@ def _rule_exit_type_iff_end_date(table: TableData, ctx: "Context", out: Collecto
     end, exit_type = table.columns["end_date"], table.columns["exit_type"]
     report(out, table, "exit_type", ~end.missing & ~end.bad & exit_type.missing,
             "exit_type is required when end_date is set")
-    report(out, table, "exit_type", end.missing & ~exit_type.missing,
+    transfer = mask(exit_type.values == TRANSFER)
+    report(out, table, "exit_type", end.missing & ~exit_type.missing & ~transfer,
             "exit_type must be empty when end_date is empty (the employee is still there)")
+    report(out, table, "end_date", end.missing & transfer,
+            "a transfer stint must have an end_date: the last day on the team it left "
+            "(the new team's stint is the next row of this employee_id)")
+
+
+_FAR = np.iinfo(np.int64).max // 4  # an open stint's end, in days
+
+
+def _day_numbers(parsed_values: pd.Series) -> np.ndarray:
+    """Dates as whole days (int64); missing dates as :data:`_FAR` (an open end)."""
+    days = pd.to_datetime(parsed_values).to_numpy(dtype="datetime64[D]").astype("int64")
+    return np.where(mask(parsed_values.isna()), _FAR, days)
+
+
+@dataclasses.dataclass(frozen=True)
+class Stints:
+    """The checkable stints of an employees table, in (employee_id, start_date) order.
+
+    ``row`` are 0-based row positions in the file; ``prev`` the position (into
+    these arrays) of the same employee's stint before, -1 for a first stint.
+    """
+
+    row: np.ndarray
+    employee: np.ndarray
+    start: np.ndarray
+    end: np.ndarray  # _FAR when open
+    exit_type: np.ndarray  # text, "" when missing
+    prev: np.ndarray
+
+    @property
+    def multi(self) -> bool:
+        """Whether some employee has two or more stints (the folder uses team history)."""
+        return bool((self.prev >= 0).any())
+
+
+def stints_of(table: TableData) -> Stints | None:
+    """The rows with a usable employee_id, start_date and (empty or valid) end_date, sorted."""
+    if not table.has("employee_id", "start_date", "end_date", "exit_type"):
+        return None
+    emp, start, end = (table.columns[c] for c in ("employee_id", "start_date", "end_date"))
+    ok = emp.valid & start.valid & (end.valid | end.missing) & ~table.skip
+    rows = np.flatnonzero(ok)
+    e = emp.values.to_numpy(dtype=object)[rows].astype(str)
+    st = _day_numbers(start.values)[rows]
+    en = _day_numbers(end.values)[rows]
+    ex = table.columns["exit_type"].values.fillna("").to_numpy(dtype=object)[rows].astype(str)
+    order = np.lexsort((rows, st, e))
+    rows, e, st, en, ex = rows[order], e[order], st[order], en[order], ex[order]
+    same = np.zeros(len(rows), dtype=bool)
+    same[1:] = e[1:] == e[:-1]
+    prev = np.where(same, np.arange(len(rows)) - 1, -1)
+    return Stints(rows, e, st, en, ex, prev)
+
+
+def _rule_stints_no_overlap(table: TableData, ctx: "Context", out: Collector) -> None:
+    s = stints_of(table)
+    if s is None or not s.multi:
+        return
+    # latest end among the employee's earlier stints (a long stint may cover several later ones)
+    latest = np.full(len(s.row), -_FAR)
+    for i in np.flatnonzero(s.prev >= 0):  # only employees with two or more stints
+        p = s.prev[i]
+        latest[i] = max(latest[p], s.end[p])
+    hit = (s.prev >= 0) & (s.start <= latest)
+    if not hit.any():
+        return
+    flagged = np.zeros(table.n_rows, dtype=bool)
+    flagged[s.row[hit]] = True
+    flagged[s.row[s.prev[hit]]] = True
+    report(out, table, "start_date", flagged,
+           "the stints of one employee must not overlap: these rows of the same employee_id "
+           "(read in start_date order) start on or before the end_date of the stint before, or "
+           "after a stint that has no end_date (a duplicated row, or a move whose old stint was "
+           "not ended the day before the new one starts)",
+           show=table.columns["employee_id"].raw.astype("str").fillna("") + " from "
+           + table.columns["start_date"].raw.astype("str").fillna("") + " to "
+           + table.columns["end_date"].raw.astype("str").fillna("").replace("", "(open)"))
+
+
+def _rule_unique_under_v1(table: TableData, ctx: "Context", out: Collector) -> None:
+    if ctx.contract_version != "1" or not table.has("employee_id"):
+        return
+    emp = table.columns["employee_id"]
+    dup = np.zeros(table.n_rows, dtype=bool)
+    dup[emp.valid] = emp.values[emp.valid].duplicated(keep=False).to_numpy(dtype=bool)
+    report(out, table, "employee_id", dup,
+           "employee_id must be unique under contract_version \"1\" (cohort.toml): one row per "
+           "employee; for team history (one row per stint) write contract_version = \"1.1\" "
+           "or leave it out")
+
+
+def warn_stints(table: TableData, ctx: "Context", out: Collector) -> None:
+    """Warnings about team history (see the employees notes of the data dictionary)."""
+    if table.spec.name != "employees":
+        return
+    s = stints_of(table)
+    if s is None:
+        return
+    has_next = np.zeros(len(s.row), dtype=bool)
+    has_next[s.prev[s.prev >= 0]] = True
+    if s.multi or ctx.contract_version == "1.1":
+        gone = (s.exit_type == TRANSFER) & ~has_next
+        if gone.any():
+            idx = np.sort(s.row[gone])
+            out.warn(table.file, "exit_type",
+                     f"{int(gone.sum())} transfer stint(s) have no later stint of the same employee_id: "
+                     "read as moved out of the cohort (to a team not in it); a transfer is not "
+                     "attrition. If they moved to a cohort leader, add the new stint",
+                     rows=tuple((idx + 1).tolist()),
+                     values=tuple(table.columns["employee_id"].raw.astype("str").iloc[idx].tolist()))
+    rehire = (s.prev >= 0) & np.isin(s.exit_type[np.maximum(s.prev, 0)], ATTRITION_EXITS)
+    if rehire.any():
+        idx = np.sort(s.row[rehire])
+        out.warn(table.file, "start_date",
+                 f"{int(rehire.sum())} stint(s) start after a voluntary or involuntary exit of the same "
+                 "employee_id: read as rehires (the exit stays attrition, the new stint is a new team "
+                 "member); if the person moved teams instead, code the earlier exit_type as transfer",
+                 rows=tuple((idx + 1).tolist()),
+                 values=tuple(table.columns["employee_id"].raw.astype("str").iloc[idx].tolist()))
+    if s.multi and table.has("group"):
+        g = table.columns["group"].values.fillna("").to_numpy(dtype=object)[s.row].astype(str)
+        differ = (s.prev >= 0) & (g != g[np.maximum(s.prev, 0)])
+        if differ.any():
+            idx = np.sort(s.row[differ])
+            out.warn(table.file, "group",
+                     f"{int(differ.sum())} stint(s) give another group than the employee's stint before: "
+                     "promotion equity counts a person once, with the group of the stint they are "
+                     "counted in; if the group did not change, write it the same on every stint",
+                     rows=tuple((idx + 1).tolist()),
+                     values=tuple(table.columns["employee_id"].raw.astype("str").iloc[idx].tolist()))
 
 
 @dataclasses.dataclass
 class Context:
     tables: dict[str, TableData]
     scale: tuple[int, int] | None
+    #: cohort.toml's contract_version (None: not declared, or the settings are invalid)
+    contract_version: str | None = None
 
 
 _TABLE_RULES: dict[str, Callable[[TableData, Context, Collector], None]] = {
@@ -233,6 +366,8 @@ _TABLE_RULES: dict[str, Callable[[TableData, Context, Collector], None]] = {
     "roles_format": _rule_roles_format,
     "end_after_start": _rule_end_after_start,
     "exit_type_iff_end_date": _rule_exit_type_iff_end_date,
+    "stints_no_overlap": _rule_stints_no_overlap,
+    "unique_under_v1": _rule_unique_under_v1,
 }
 
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from pilot_eval.data.config import COST_KEYS, DEFAULT_TARGETS, CohortConfig
-from pilot_eval.data.contract import CONFIG_FILE, CONFIG_KEYS
+from pilot_eval.data.contract import CONFIG_FILE, CONFIG_KEYS, CONTRACT_VERSIONS
 from pilot_eval.data.params import PARAMETERS, value_problems
 from pilot_eval.data.validate.reading import decode_problem
 from pilot_eval.data.validate.violations import OVERRIDES, Collector
@@ -124,6 +124,19 @@ def check_settings(raw: Mapping[str, Any], file: str, out: Collector,
                 settings[name] = spec.default
             continue
         value = raw[name]
+        if name == "contract_version":
+            if value is None:  # an override copy of a folder that declared none
+                settings[name] = None
+                continue
+            if _is_number(value):  # contract_version = 1.1 written without quotes
+                value = str(value)
+            if value not in CONTRACT_VERSIONS:
+                out.add(file, name, f"contract_version must be one of "
+                        f"{', '.join(repr(v) for v in CONTRACT_VERSIONS)} (or left out: the current "
+                        f"version, {CONTRACT_VERSIONS[-1]})", values=(show(raw[name]),))
+                continue
+            settings[name] = value
+            continue
         if spec.type == "str":
             if not isinstance(value, str) or not value.strip():
                 out.add(file, name, f"{name} must be non-empty text", values=(show(value),))
