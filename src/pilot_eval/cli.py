@@ -7,6 +7,7 @@ untouched); 128 + N when stopped by signal N.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from typing import Literal
@@ -141,17 +142,33 @@ def _mmss(seconds: float) -> str:
               help="Override a setting for this run (repeatable); see --list-parameters.")
 @click.option("--pdf", is_flag=True, help="Also write report.pdf (index.html and every step page).")
 @click.option("--notebooks", type=PATH, default=None, metavar="DIR", help="Folder of NN_name.ipynb notebooks.")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="DATE",
+              help="An interim look (YYYY-MM-DD): use only data dated before DATE; the input files are not "
+                   "changed. Before the pilot ends the recommendation is about the course (continue, adjust "
+                   "coaching, stop early for harm), never scale; lagging indicators not measurable yet say "
+                   "'not yet' with the date they will be.")
+@click.option("--previous", type=PATH, default=None, metavar="REPORT_DIR",
+              help="An earlier report of the same cohort (an earlier --as-of look): the scorecard shows each "
+                   "indicator's change since then and flags changes of status.")
 @click.option("--list-parameters", is_flag=True, expose_value=False, is_eager=True, callback=_list_parameters,
               help="List the parameters -p accepts and exit.")
-def report(data_dir: Path, out: Path, parameter: tuple[str, ...], pdf: bool, notebooks: Path | None) -> None:
-    """Run every step on the cohort in DATA_DIR and write the report folder OUT."""
+def report(data_dir: Path, out: Path, parameter: tuple[str, ...], pdf: bool, notebooks: Path | None,
+           as_of: dt.datetime | None, previous: Path | None) -> None:
+    """Run every step on the cohort in DATA_DIR and write the report folder OUT.
+
+    \b
+    Monthly looks during the pilot:
+      pilot-eval report DIR --out looks/day30 --as-of 2026-02-04
+      pilot-eval report DIR --out looks/day60 --as-of 2026-03-06 --previous looks/day30
+    """
     from pilot_eval.errors import InputError, ReportError
     from pilot_eval.report.build import build_report
 
     progress = _Progress()
     try:
         params = parse_assignments(list(parameter))
-        result = build_report(data_dir, out, params=params, notebooks_dir=notebooks, log=progress, pdf=pdf)
+        result = build_report(data_dir, out, params=params, notebooks_dir=notebooks, log=progress, pdf=pdf,
+                              as_of=as_of.date() if as_of else None, previous=previous)
     except InputError as exc:  # invalid cohort, -p value or --out: nothing written
         _err(str(exc))
         sys.exit(2)

@@ -4,7 +4,9 @@
 observations, pulse answers, incidents and training sessions before that day;
 employees who had joined by then, with an exit or a promotion that came later
 not yet known.  :func:`window_status` says which of the contract's windows a
-look can already see whole, in part, or not yet.
+look can already see whole, in part, or not yet; :func:`look_at` numbers the
+look in the pilot's monthly schedule; :func:`cohort_hash` identifies a cohort
+across looks (its settings and leaders, not its growing data files).
 
 The input cohort is not changed.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 
 import pandas as pd
 
@@ -89,3 +92,101 @@ def window_status(config: CohortConfig, as_of: dt.date | None) -> dict[str, str]
 def available_from(config: CohortConfig, window: str) -> dt.date:
     """The first look that sees ``window`` whole (the day after it ends)."""
     return config.window_bounds()[window][1]
+
+
+def parse_as_of(value: str | dt.date | dt.datetime) -> dt.date:
+    """A look's date from ``YYYY-MM-DD`` text or a date.
+
+    Raises
+    ------
+    ValueError
+        When the text is not a date.
+
+    Examples
+    --------
+    >>> parse_as_of("2026-02-04")
+    datetime.date(2026, 2, 4)
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError(f"not a date (expected YYYY-MM-DD): {value!r}") from None
+
+
+@dataclasses.dataclass(frozen=True)
+class Look:
+    """One look at the pilot: its date and its place in the monthly schedule.
+
+    Attributes
+    ----------
+    as_of
+        The look's date (data dated before it are used); None for a report with all data.
+    day
+        Days since the pilot start (None with all data).
+    number
+        Which monthly look this is: ``ceil(day / 30)`` capped at ``planned`` (0 before the pilot).
+    planned
+        Planned looks during the pilot: one a month, ``pilot_days / 30`` (at least 1).
+    information_fraction
+        Share of the pilot window seen: ``day / pilot_days`` in [0, 1] (1 with all data).
+    interim
+        Whether the pilot had not ended at this look (``as_of < pilot_end``): the
+        recommendation is then about the course, never about scaling.
+    """
+
+    as_of: dt.date | None
+    day: int | None
+    number: int
+    planned: int
+    information_fraction: float
+    interim: bool
+
+
+def look_at(config: CohortConfig, as_of: dt.date | None) -> Look:
+    """Where a look falls in the pilot (:class:`Look`).
+
+    Examples
+    --------
+    >>> cfg = CohortConfig(name="x", pilot_start=dt.date(2026, 1, 5))
+    >>> lk = look_at(cfg, dt.date(2026, 2, 4))
+    >>> lk.day, lk.number, lk.planned, round(lk.information_fraction, 3), lk.interim
+    (30, 1, 3, 0.333, True)
+    >>> look_at(cfg, cfg.pilot_end).interim, look_at(cfg, None).information_fraction
+    (False, 1.0)
+    """
+    planned = max(1, -(-config.pilot_days // MONTH_DAYS))
+    if as_of is None:
+        return Look(None, None, planned, planned, 1.0, False)
+    day = (as_of - config.pilot_start).days
+    number = min(planned, max(0, -(-day // MONTH_DAYS)))
+    fraction = min(1.0, max(0.0, day / config.pilot_days)) if config.pilot_days > 0 else 1.0
+    return Look(as_of, day, number, planned, fraction, as_of < config.pilot_end)
+
+
+def cohort_hash(cohort: Cohort) -> str:
+    """A sha256 that names the cohort across looks: its name, pilot dates and leaders with their arms.
+
+    Two reports of the same pilot at different looks (with more data files
+    filled in later) share it; another cohort does not.  No ID can be read
+    back from it.
+
+    Examples
+    --------
+    >>> from pilot_eval.data.synth import simulate_cohort
+    >>> c, _ = simulate_cohort(6, 6, seed=1)
+    >>> cohort_hash(c) == cohort_hash(cohort_as_of(c, c.config.pilot_start))
+    True
+    >>> cohort_hash(c) == cohort_hash(simulate_cohort(6, 6, seed=2)[0])
+    False
+    """
+    cfg = cohort.config
+    h = hashlib.sha256()
+    h.update(f"{cfg.name}\n{cfg.pilot_start.isoformat()}\n{cfg.pilot_days}\n".encode())
+    leaders = cohort.tables["leaders"][["leader_id", "arm"]].astype(str).sort_values(["leader_id", "arm"])
+    for lid, arm in leaders.itertuples(index=False):
+        h.update(f"{lid}\t{arm}\n".encode())
+    return h.hexdigest()

@@ -91,6 +91,10 @@ PARAMETERS: dict[str, Parameter] = {
     for p in [
         Parameter("data_dir", str, "str", "cohort folder (set by the report command)", False),
         Parameter("out_dir", str, "str", "report folder being written (set by the report command)", False),
+        Parameter("as_of", str, "str", "date of an interim look, YYYY-MM-DD: only data dated before it "
+                  "(set by the report command's --as-of; empty: all data)", False),
+        Parameter("previous_report", str, "str", "an earlier report of the same cohort to compare with "
+                  "(set by the report command's --previous)", False),
         Parameter("min_group_size", _to_int, "int",
                   "smallest group any aggregate is shown for (overrides cohort.toml)"),
         Parameter("min_raters_per_category", _to_int, "int",

@@ -28,7 +28,18 @@ Layout of OUT (data contract, "Report folder"):
 * ``html/NN_name.html`` - each notebook as HTML with the code hidden;
 * ``results/*.csv`` - every headline number, machine-readable;
 * ``manifest.json`` - parameters, sha256 of every input file, package
-  versions, git commit, start and end time.
+  versions, git commit, start and end time; the look (``as_of``, its day and
+  number, the windows it sees), the cohort's hash and the previous look.
+
+Interim looks (``as_of``): the validated cohort is cut once, in the report
+process, to what was known before the date
+(:func:`pilot_eval.data.as_of.cohort_as_of`), and that cut cohort is what the
+kernels receive; the date is also named in ``PILOT_EVAL_AS_OF`` and given to
+the notebooks that declare ``as_of``.  The input files and their snapshot are
+never changed.  ``previous``: an earlier report of the same cohort, checked
+before any work (:func:`pilot_eval.steps.decision.previous.check_previous_look`);
+its manifest and scorecard are copied into the private work folder for the
+scorecard step.
 """
 
 from __future__ import annotations
@@ -51,16 +62,19 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
+from pilot_eval.data.as_of import cohort_as_of, cohort_hash, look_at, window_status
 from pilot_eval.data.cohort import Cohort, CohortValidationError, load_cohort
 from pilot_eval.data.cache import private_workdir, shared_cohort, snapshot_inputs
 from pilot_eval.data.params import PARAMETERS, ParameterError, cohort_overrides
-from pilot_eval.errors import ReportError
+from pilot_eval.errors import InputError, ReportError
 from pilot_eval.report.html.index import render_index
 from pilot_eval.report.notebooks import (
     REPO_ROOT, NotebookRun, declared_parameters, default_notebooks_dir, list_notebooks,
 )
 from pilot_eval.report.pdf import write_pdf
-from pilot_eval.report.step_pages import navigation, page_header
+from pilot_eval.report.context import AS_OF_ENV
+from pilot_eval.report.step_pages import look_line, navigation, page_header
+from pilot_eval.steps.decision.previous import PreviousLook, check_previous_look, read_previous_look
 from pilot_eval.report.target import MARKER, check_out_dir, marker_text, out_lock
 
 #: Packages whose versions go into the manifest.
@@ -97,6 +111,10 @@ class Interrupted(KeyboardInterrupt):
 
 class OutputError(ReportError):
     """The report cannot be written: read-only folder, disk full, no permission."""
+
+
+class AsOfError(InputError):
+    """``--as-of`` names a day the report cannot look from (before the pilot started)."""
 
 
 #: Signals handled like Ctrl-C while a report is built.
@@ -245,7 +263,7 @@ def check_parameters(params: Mapping[str, Any], declared: Mapping[str, set[str]]
 
 
 def _export_html(executed: Path, html_path: Path, stems: Sequence[str] = (),
-                 results_dir: Path | None = None) -> None:
+                 results_dir: Path | None = None, look: str = "") -> None:
     import nbformat
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
@@ -269,7 +287,7 @@ def _export_html(executed: Path, html_path: Path, stems: Sequence[str] = (),
     )
     resources: dict[str, Any] = {"metadata": {"name": executed.stem}}
     if stems:
-        resources["pilot_eval_header"] = page_header(executed.stem, stems, results_dir or html_path.parent)
+        resources["pilot_eval_header"] = page_header(executed.stem, stems, results_dir or html_path.parent, look)
         resources["pilot_eval_footer"] = navigation(executed.stem, stems)
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     html_path.write_text(body, encoding="utf-8")
@@ -324,6 +342,8 @@ def build_report(
     log: Callable[[str], None] | None = None,
     execution_timeout: int | None = 1800,
     pdf: bool = False,
+    as_of: dt.date | None = None,
+    previous: str | Path | None = None,
 ) -> ReportResult:
     """Run every notebook on the cohort in ``data_dir`` and write the report to ``out_dir``.
 
@@ -351,6 +371,16 @@ def build_report(
     pdf
         Also write ``report.pdf``: index.html and every step page in one PDF
         (:func:`pilot_eval.report.pdf.write_pdf`), inside the same atomic build.
+    as_of
+        The date of an interim look: only data dated before it are used (the
+        inputs are not changed).  Before the pilot ends the recommendation is
+        about the course (continue, adjust coaching, stop early for harm).
+        A date before the pilot's first day raises :class:`AsOfError`.
+    previous
+        An earlier report of the same cohort, at an earlier look: the scorecard
+        shows the change since it.  One that is not a pilot-eval report, is of
+        another cohort or is later raises
+        :class:`~pilot_eval.steps.decision.previous.PreviousReportError`.
     """
     import papermill as pm
 
@@ -370,6 +400,7 @@ def build_report(
     notebooks = list_notebooks(nb_dir)
     declared = {nb.name: declared_parameters(nb) for nb in notebooks}
     check_parameters(params, declared)
+    previous_look = read_previous_look(previous) if previous is not None else None
 
     with stop_signals_as_interrupts(), private_workdir() as work:
         try:
@@ -381,12 +412,17 @@ def build_report(
                 raise CohortValidationError(err.violations, data_dir) from None
             for warning in cohort.warnings:
                 log(f"warning: {warning.format()}")
+            look = _check_look(cohort, as_of, previous_look)
+            prev_dir = _copy_previous(previous_look, work / "previous") if previous_look else None
+            if as_of is not None:  # the one cut: every notebook gets this cohort
+                cohort = cohort_as_of(cohort, as_of)
             # 3. build in a temporary sibling of OUT, holding OUT's lock
             out_dir.parent.mkdir(parents=True, exist_ok=True)
             with out_lock(out_dir):
                 check_out_dir(out_dir, data_dir)  # again, now that no other run can change it
                 return _build(pm, cohort, data_dir, out_dir, params, notebooks, declared, nb_dir,
-                              progress, log, execution_timeout, started, work, pdf)
+                              progress, log, execution_timeout, started, work, pdf,
+                              look, previous_look, prev_dir)
         except KeyboardInterrupt:
             _stop_children()
             raise
@@ -396,6 +432,52 @@ def build_report(
             raise
 
 
+def _check_look(cohort: Cohort, as_of: dt.date | None, previous: PreviousLook | None) -> dict[str, Any]:
+    """The look's manifest entry; refuses a date before the pilot and a wrong previous report."""
+    cfg = cohort.config
+    if as_of is not None and as_of <= cfg.pilot_start:
+        raise AsOfError(f"--as-of {as_of.isoformat()}: the pilot starts on {cfg.pilot_start.isoformat()}; "
+                        "a look needs at least its first day (give a later date)")
+    digest = cohort_hash(cohort)
+    if previous is not None:
+        check_previous_look(previous, digest, as_of)
+    lk = look_at(cfg, as_of)
+    return {
+        "as_of": as_of.isoformat() if as_of else None, "day": lk.day, "number": lk.number,
+        "planned": lk.planned, "information_fraction": round(lk.information_fraction, 4),
+        "interim": lk.interim, "windows": window_status(cfg, as_of), "cohort_hash": digest,
+        "previous": None if previous is None else {
+            "as_of": previous.as_of.isoformat() if previous.as_of else None,
+            "finished_at": previous.finished_at, "report": previous.path.name},
+    }
+
+
+def _copy_previous(previous: PreviousLook, dest: Path) -> Path:
+    """The earlier report's manifest and scorecard, copied for the scorecard step (private work folder)."""
+    (dest / "results").mkdir(parents=True)
+    shutil.copyfile(previous.path / "manifest.json", dest / "manifest.json")
+    shutil.copyfile(previous.path / "results" / "scorecard.csv", dest / "results" / "scorecard.csv")
+    (dest / MARKER).write_text((previous.path / MARKER).read_text(encoding="utf-8"), encoding="utf-8")
+    return dest
+
+
+@contextlib.contextmanager
+def _as_of_env(as_of: str | None) -> Iterator[None]:
+    """Name the look's date in ``PILOT_EVAL_AS_OF`` for the kernels while the block runs."""
+    old = os.environ.get(AS_OF_ENV)
+    if as_of:
+        os.environ[AS_OF_ENV] = as_of
+    else:
+        os.environ.pop(AS_OF_ENV, None)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(AS_OF_ENV, None)
+        else:
+            os.environ[AS_OF_ENV] = old
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -403,7 +485,8 @@ def _umask() -> int:
 
 
 def _build(pm, cohort, data_dir, out_dir, params, notebooks, declared, nb_dir, progress, log,
-           execution_timeout, started, work: Path, pdf: bool = False) -> ReportResult:
+           execution_timeout, started, work: Path, pdf: bool = False, look: dict[str, Any] | None = None,
+           previous: PreviousLook | None = None, prev_dir: Path | None = None) -> ReportResult:
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=out_dir.parent))
     result = ReportResult(out_dir=out_dir)
     try:
@@ -412,11 +495,19 @@ def _build(pm, cohort, data_dir, out_dir, params, notebooks, declared, nb_dir, p
         (tmp / "notebooks").mkdir()
         (tmp / "html").mkdir()
         (tmp / "results").mkdir()
-        base = {"data_dir": str(cohort.path), "out_dir": str(tmp)}
+        look = look or _check_look(cohort, None, None)
+        base: dict[str, Any] = {"data_dir": str(cohort.path), "out_dir": str(tmp)}
+        paths = {str(cohort.path): str(data_dir), str(tmp): str(out_dir)}
+        if look["as_of"]:
+            base["as_of"] = look["as_of"]
+        if prev_dir is not None and previous is not None:
+            base["previous_report"] = str(prev_dir)
+            paths[str(prev_dir)] = str(previous.path)
+        line = look_line(cohort.config, dt.date.fromisoformat(look["as_of"]) if look["as_of"] else None)
         with shared_cohort(cohort, cohort_overrides(params), directory=work), \
-                _runtime_dir(work / "tmp"):
+                _runtime_dir(work / "tmp"), _as_of_env(look["as_of"]):
             _run_notebooks(pm, notebooks, declared, base, params, tmp, nb_dir, progress, log,
-                           execution_timeout, result, {str(cohort.path): str(data_dir), str(tmp): str(out_dir)})
+                           execution_timeout, result, paths, line)
         if not (tmp / "index.html").exists():
             _write_index(tmp, cohort, result.notebooks)
         if pdf:
@@ -433,6 +524,9 @@ def _build(pm, cohort, data_dir, out_dir, params, notebooks, declared, nb_dir, p
             "finished_at": finished.isoformat(timespec="seconds"),
             # the folder's name only: the report is shared, the machine's paths are not
             "cohort": {"name": cohort.config.name, "data_dir": data_dir.name},
+            "cohort_hash": look["cohort_hash"],
+            "as_of": look["as_of"],
+            "look": {k: v for k, v in look.items() if k != "cohort_hash"},
             "settings": cohort.config.as_dict(),
             "parameters": {k: params[k] for k in sorted(params)},
             "skipped_tables": cohort.missing_optional,
@@ -503,7 +597,7 @@ def _restore_paths(executed: Path, paths: Mapping[str, str]) -> None:
 
 
 def _run_notebooks(pm, notebooks, declared, base, params, tmp, nb_dir, progress, log,
-                   execution_timeout, result: ReportResult, paths: Mapping[str, str]) -> None:
+                   execution_timeout, result: ReportResult, paths: Mapping[str, str], look: str = "") -> None:
     """Execute each notebook into ``tmp/notebooks`` and export its HTML; stop at the first failure."""
     for i, nb in enumerate(notebooks, 1):
         wanted = {**base, **params}
@@ -524,7 +618,7 @@ def _run_notebooks(pm, notebooks, declared, base, params, tmp, nb_dir, progress,
         _restore_paths(executed, paths)
         try:
             _export_html(executed, tmp / "html" / f"{nb.stem}.html", [n.stem for n in notebooks],
-                         tmp / "results")
+                         tmp / "results", look)
         except Exception as exc:
             raise ReportError(f"exporting {nb.name} to HTML failed: {type(exc).__name__}: {exc}") from exc
         result.notebooks.append(NotebookRun(nb.stem, round(time.perf_counter() - t0, 3)))

@@ -8,10 +8,20 @@ which validates and loads the cohort (applying overrides of cohort.toml
 settings), turns on the offline chart renderer and fixes pandas display
 options, so that notebooks render the same way in JupyterLab, papermill and
 nbval.
+
+An interim look (``pilot-eval report --as-of DATE``) hands the kernels the
+cohort already cut to what was known before DATE
+(:func:`pilot_eval.data.as_of.cohort_as_of`, done once by the report process)
+and names DATE in ``PILOT_EVAL_AS_OF``; a notebook run on its own with an
+``as_of`` parameter cuts the cohort itself.  ``ctx.as_of`` and
+``ctx.windows`` tell every step which windows are complete, partial or not
+yet reached.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +31,7 @@ import pandas as pd
 from pilot_eval.report.notebooks import REPO_ROOT
 from pilot_eval.report.tables import show
 from pilot_eval.report.charts.base import use_offline_renderer
+from pilot_eval.data.as_of import cohort_as_of, parse_as_of, window_status
 from pilot_eval.data.cohort import Cohort, load_cohort
 from pilot_eval.data.cache import cached_cohort
 from pilot_eval.data.config import CohortConfig
@@ -35,10 +46,28 @@ class Context:
     cohort: Cohort
     out_dir: Path
     params: dict[str, Any] = field(default_factory=dict)
+    #: The date of an interim look (None: all data).
+    as_of: dt.date | None = None
 
     @property
     def config(self) -> CohortConfig:
         return self.cohort.config
+
+    @property
+    def windows(self) -> dict[str, str]:
+        """``{window: complete | partial | not yet}`` at this look (:func:`pilot_eval.data.as_of.window_status`)."""
+        return window_status(self.config, self.as_of)
+
+
+#: Set by the report process while its notebooks run: the look's date (ISO), when it is an interim look.
+AS_OF_ENV = "PILOT_EVAL_AS_OF"
+
+
+def look_date(as_of: str | dt.date | None = None) -> dt.date | None:
+    """The date of this look: the ``as_of`` parameter, else ``$PILOT_EVAL_AS_OF``, else None (all data)."""
+    if as_of is None or as_of == "":
+        as_of = os.environ.get(AS_OF_ENV) or None
+    return parse_as_of(as_of) if as_of is not None else None
 
 
 def _readable_html(df: pd.DataFrame) -> str:
@@ -95,12 +124,18 @@ def open_context(data_dir: str | Path, out_dir: str | Path, **params: Any) -> Co
         The notebook's ``data_dir`` / ``out_dir`` parameters.
     **params
         The notebook's other parameters; cohort settings among them
-        (``min_group_size``, ``target_*``...) override cohort.toml when not None.
+        (``min_group_size``, ``target_*``...) override cohort.toml when not None;
+        ``as_of`` (a date or ``YYYY-MM-DD``) keeps only data dated before it.
     """
     data_dir, out_dir = resolve_paths(data_dir, out_dir)
     overrides = cohort_overrides(params)
-    # the report process already validated this exact input: reuse its typed tables
-    cohort = cached_cohort(data_dir, overrides) or load_cohort(Path(data_dir), overrides=overrides)
+    as_of = look_date(params.pop("as_of", None))
+    # the report process already validated this exact input (and cut it to the look): reuse its typed tables
+    cohort = cached_cohort(data_dir, overrides)
+    if cohort is None:
+        cohort = load_cohort(Path(data_dir), overrides=overrides)
+        if as_of is not None:
+            cohort = cohort_as_of(cohort, as_of)
     set_rating_scale(cohort.config.scale_min, cohort.config.scale_max)  # spans of published means
     use_offline_renderer()
     use_readable_tables()
@@ -109,4 +144,4 @@ def open_context(data_dir: str | Path, out_dir: str | Path, **params: Any) -> Co
     pd.set_option("display.precision", 3)
     out = Path(out_dir)
     (out / "results").mkdir(parents=True, exist_ok=True)
-    return Context(cohort=cohort, out_dir=out, params=dict(params))
+    return Context(cohort=cohort, out_dir=out, params=dict(params), as_of=as_of)

@@ -1,24 +1,30 @@
 """What every step page carries besides its notebook: a one-line verdict and the navigation.
 
 The verdict is read from the step's own ``results/*.csv`` (the numbers the
-report publishes), so it says the same as the tables under it.  The
+report publishes), so it says the same as the tables under it.  Under it, one
+line says which windows the look sees complete, in part or not yet
+(:func:`look_line`; the same for every step, no step's own logic).  The
 navigation links the previous and next steps and the scorecard (index.html).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from pathlib import Path
 from typing import Callable, Sequence
 
 import pandas as pd
 
+from pilot_eval.data.as_of import COMPLETE, PARTIAL, window_status
+from pilot_eval.data.config import MONTH_DAYS, CohortConfig
 from pilot_eval.report.html.index import NOTEBOOK_TITLES
 
 NAV_CSS = (
     "<style>.pe-nav{display:flex;flex-wrap:wrap;gap:.4rem 1.2rem;font:0.95rem system-ui,sans-serif;"
     "margin:.6rem auto;max-width:1100px;padding:.4rem 1rem;border-bottom:1px solid #d9e2ec}"
-    ".pe-nav a{color:#1f4e8c}.pe-verdict{max-width:1100px;margin:.6rem auto 1rem;padding:.6rem 1rem;"
+    ".pe-nav a{color:#1f4e8c}.pe-look{max-width:1100px;margin:-.4rem auto 1rem;padding:.3rem 1rem;"
+    "font:.92rem system-ui,sans-serif;color:#334e68}.pe-verdict{max-width:1100px;margin:.6rem auto 1rem;padding:.6rem 1rem;"
     "background:#f0f4f8;border-left:4px solid #1f4e8c;font:1rem system-ui,sans-serif;color:#1f2933}"
     ".jp-Notebook{max-width:1100px;margin:0 auto}"
     ".jp-RenderedHTMLCommon table{max-width:100%;display:block;overflow-x:auto}"
@@ -135,8 +141,45 @@ def navigation(stem: str, stems: Sequence[str]) -> str:
     return f'<nav class="pe-nav">{"".join(links)}</nav>'
 
 
-def page_header(stem: str, stems: Sequence[str], results_dir: str | Path) -> str:
-    """Style, navigation and verdict to put at the top of a step page."""
+_WINDOW_WORDS = {"pre": "before the pilot", "pilot": "the pilot", "follow_up": "the follow-up"}
+
+
+def look_line(config: CohortConfig, as_of: dt.date | None) -> str:
+    """Which windows this look sees complete, in part or not yet, in one sentence.
+
+    Examples
+    --------
+    >>> cfg = CohortConfig(name="x", pilot_start=dt.date(2026, 1, 5))
+    >>> print(look_line(cfg, dt.date(2026, 2, 4)))
+    Data as of 2026-02-04 (day 30 of the 90-day pilot): before the pilot complete; the pilot partial (1 of 3 months complete); the follow-up not yet reached (from 2026-04-05).
+    >>> print(look_line(cfg, None))
+    All data: before the pilot, the pilot and the follow-up are complete.
+    """
+    if as_of is None:
+        return "All data: before the pilot, the pilot and the follow-up are complete."
+    status = window_status(config, as_of)
+    day = (as_of - config.pilot_start).days
+    parts = []
+    for name, words in _WINDOW_WORDS.items():
+        st = status[name]
+        if name == "follow_up" and config.follow_up_days <= 0:
+            continue
+        if st == COMPLETE:
+            parts.append(f"{words} complete")
+        elif st == PARTIAL:
+            start, end = config.window_bounds()[name]
+            n = max(1, -(-(end - start).days // MONTH_DAYS))
+            done = max(0, (as_of - start).days // MONTH_DAYS)
+            parts.append(f"{words} partial ({done} of {n} months complete)")
+        else:
+            parts.append(f"{words} not yet reached (from {config.window_bounds()[name][0].isoformat()})")
+    return (f"Data as of {as_of.isoformat()} (day {day} of the {config.pilot_days}-day pilot): "
+            + "; ".join(parts) + ".")
+
+
+def page_header(stem: str, stems: Sequence[str], results_dir: str | Path, look: str = "") -> str:
+    """Style, navigation, verdict and the look's windows (:func:`look_line`) for the top of a step page."""
     v = verdict(stem, results_dir)
     box = f'<p class="pe-verdict"><strong>Verdict.</strong> {html.escape(v)}</p>' if v else ""
-    return NAV_CSS + navigation(stem, stems) + box
+    line = f'<p class="pe-look"><strong>Windows.</strong> {html.escape(look)}</p>' if look else ""
+    return NAV_CSS + navigation(stem, stems) + box + line

@@ -11,6 +11,13 @@ leader ID only.
 
 Status colours are WCAG AA on white text (contrast at least 4.5:1, checked
 in ``tests/test_scorecard_page.py``).
+
+At an interim look (``--as-of``) the page says the look's date, the
+recommendation is about the course of the pilot (continue, adjust coaching,
+stop early for harm), a lagging indicator not measurable yet shows "not yet
+(available from ...)" and no number, every indicator says its cadence and
+whether it is due at this look, and with a previous look each indicator says
+its change since then and flags a change of status.
 """
 
 from __future__ import annotations
@@ -18,17 +25,24 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, Sequence
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
+
+from pilot_eval.data.config import CohortConfig
 
 from pilot_eval.report.notebooks import default_notebooks_dir
 from pilot_eval.report.html.index import NOTEBOOK_TITLES, page
 from pilot_eval.privacy import escape_html as esc
 from pilot_eval.steps.decision.evaluate import DecisionResult
-from pilot_eval.steps.decision.indicators import AT_RISK, NO_DATA, OFF_TRACK, ON_TRACK, PANELS
+from pilot_eval.steps.decision.indicators import AT_RISK, NO_DATA, NOT_YET, OFF_TRACK, ON_TRACK, PANELS
+from pilot_eval.steps.decision.previous import PreviousLook, change_sentence
 
-STATUS_COLOUR = {ON_TRACK: "#1a7f37", AT_RISK: "#975a16", OFF_TRACK: "#c53030", NO_DATA: "#5a6677"}
-DECISION_COLOUR = {"scale": "#1a7f37", "iterate": "#975a16", "stop": "#c53030"}
+STATUS_COLOUR = {ON_TRACK: "#1a7f37", AT_RISK: "#975a16", OFF_TRACK: "#c53030", NO_DATA: "#5a6677",
+                 NOT_YET: "#4a5a70"}
+DECISION_COLOUR = {"scale": "#1a7f37", "iterate": "#975a16", "stop": "#c53030",
+                   "continue": "#1f4e8c", "adjust": "#975a16", "stop_harm": "#c53030"}
 VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
 
 EXTRA_STYLE = """
@@ -44,6 +58,7 @@ body{margin:1rem auto}
 .rec h2{margin:.1rem 0 .4rem;font-size:1.3rem}
 .summary{font-size:1.05rem;line-height:1.45}.summary p{margin:.35rem 0}
 .small{font-size:.85rem;color:#52606d}
+.change{font-size:.85rem;color:#334e68;margin-top:.2rem}.change.flag{color:#9c2c2c;font-weight:600}
 .scroll{overflow-x:auto;max-width:100%}
 main{max-width:72rem}
 p,li,div{overflow-wrap:anywhere}
@@ -60,6 +75,28 @@ svg{max-width:100%;height:auto}
   h2{break-after:avoid;page-break-after:avoid}
 }
 """
+
+
+def look_subtitle(config: CohortConfig, as_of: dt.date | None, n_pilot: int, n_comparison: int,
+                  previous: PreviousLook | None = None) -> str:
+    """The line under the page title: the pilot, the look's date and the previous look.
+
+    Examples
+    --------
+    >>> cfg = CohortConfig(name="x", pilot_start=dt.date(2026, 1, 5))
+    >>> look_subtitle(cfg, dt.date(2026, 2, 4), 45, 60)
+    'Pilot from 2026-01-05 for 90 days · 45 pilot and 60 comparison leaders · interim look: data as of 2026-02-04 (day 30), the pilot has not ended'
+    """
+    text = (f"Pilot from {config.pilot_start} for {config.pilot_days} days · "
+            f"{n_pilot} pilot and {n_comparison} comparison leaders")
+    if as_of is not None:
+        day = (as_of - config.pilot_start).days
+        ended = "the pilot has not ended" if as_of < config.pilot_end else (
+            "the follow-up is still running" if as_of < config.follow_up_end else "all windows complete")
+        text += f" · {'interim ' if as_of < config.pilot_end else ''}look: data as of {as_of} (day {day}), {ended}"
+    if previous is not None:
+        text += f" · compared with {previous.label}"
+    return text
 
 
 def _fmt(value: float, unit: str) -> str:
@@ -165,7 +202,9 @@ def _indicator(r: pd.Series, trend: pd.DataFrame | None, window: list[int]) -> s
     has = st != NO_DATA and np.isfinite(r["value"])
     target = ("at least " + _fmt(r["target"], unit)) if unit == "ratio" else _fmt(r["target"], unit)
     out = [f'<div class="ind"><div class="name">{esc(r["label"])}</div>']
-    out.append(f'<span class="val">{esc(_fmt(r["value"], unit))}</span> '
+    shown = (f"not yet (available from {r.get('available_from', '')})" if st == NOT_YET
+             else _fmt(r["value"], unit))
+    out.append(f'<span class="val">{esc(shown)}</span> '
                f'<span class="tgt">target {esc(target)}</span> '
                f'<span class="badge" style="background:{STATUS_COLOUR.get(st, STATUS_COLOUR[NO_DATA])}">{esc(st)}</span>')
     if has:
@@ -179,7 +218,9 @@ def _indicator(r: pd.Series, trend: pd.DataFrame | None, window: list[int]) -> s
             meta += f" · pilot share {r['pilot_share']:.0f}%, comparison share {r['comparison_share']:.0f}%"
         out.append(f'<div class="meta">{esc(meta)}</div>')
     conf = r.get("confidence", np.nan)
-    bits = [f"{r['kind']} indicator, {r['cadence']}"]
+    bits = [f"{r['kind']} indicator, reviewed {r['cadence']}"]
+    if r.get("as_of"):
+        bits.append("due at this look" if r.get("due") == "yes" else "not due at this look")
     if isinstance(conf, (int, float)) and np.isfinite(conf):
         bits.append(f"data confidence {r['confidence_label']} ({conf:.2f})")
     if r.get("period"):
@@ -189,6 +230,10 @@ def _indicator(r: pd.Series, trend: pd.DataFrame | None, window: list[int]) -> s
         out.append(f"<div>{sparkline_svg(trend, window, what=str(r['label']))}</div>")
     if r.get("note"):
         out.append(f'<div class="meta">{esc(r["note"])}.</div>')
+    change = change_sentence(r, lambda v: _fmt(v, unit)) if r.get("previous_as_of") else ""
+    if change:
+        flag = bool(r.get("previous_status")) and str(r.get("previous_status")) != str(st)
+        out.append(f'<div class="change{" flag" if flag else ""}">{"&#9888; " if flag else ""}{esc(change)}</div>')
     step = str(r.get("step", "") or "")
     if step:
         out.append(f'<div class="meta"><a href="html/{esc(step)}.html">How this was computed: '
@@ -243,8 +288,9 @@ def render(
     pilot_m, fu_m = list(months.get("pilot", [])), list(months.get("follow_up", []))
     body = [f'<main><h1>{esc(cohort_name)}</h1><p class="sub">{esc(subtitle)}</p>']
     colour = DECISION_COLOUR.get(result.recommendation, "#4a5568")
-    body.append(f'<section class="rec" style="background:{colour}"><h2>Recommendation: '
-                f'{esc(result.recommendation.upper())}</h2><p>{esc(result.headline)}</p></section>')
+    what = "Course of the pilot" if result.interim else "Recommendation"
+    body.append(f'<section class="rec" style="background:{colour}"><h2>{what}: '
+                f'{esc(result.label.upper())}</h2><p>{esc(result.headline)}</p></section>')
     body.append('<section class="summary">' + "".join(f"<p>{esc(s)}</p>" for s in summary)
                 + (f"<p>{esc(error_rate)}</p>" if error_rate else "") + "</section>")
     body.append("<h2>Why</h2><ul>" + "".join(f"<li>{esc(r)}</li>" for r in result.reasons[1:]) + "</ul>")
@@ -259,9 +305,12 @@ def render(
     body.append("</div>")
     body.extend(extra_sections)
     if rule_text:
-        body.append('<section class="rule"><h2>The decision rule</h2><ol>'
+        title = "The rule during the pilot" if result.interim else "The decision rule"
+        body.append(f'<section class="rule"><h2>{title}</h2><ol>'
                     + "".join(f"<li>{esc(t)}</li>" for t in rule_text) + "</ol>"
                     + (f"<p>{esc(status_rule)}</p>" if status_rule else "") + "</section>")
+    if result.interim and result.boundaries is not None and len(result.boundaries):
+        body.append(_boundaries(result.boundaries))
     body.append("<h2>Early warnings: teams whose pulse is falling</h2>")
     if warnings is None or warnings.empty:
         body.append("<p>No team's pulse fell below its control limit (a moving-average rule against the team's "
@@ -297,6 +346,57 @@ def render(
     html = page(cohort_name + " - pilot scorecard", "\n".join(body))
     html = html.replace('<meta charset="utf-8">', '<meta charset="utf-8">\n' + VIEWPORT, 1)
     return html.replace("</style>", EXTRA_STYLE + "</style>", 1)
+
+
+def _boundaries(table: pd.DataFrame) -> str:
+    """The evidence needed at each look (the interim rule's boundaries), as a small table."""
+    rows = ['<h2>The evidence needed at each look</h2><div class="scroll"><table><tr><th>Look</th>'
+            "<th>Share of the information in</th><th>Stop for harm if the chance of a rise this large by "
+            "chance alone is below</th><th>Adjust coaching if an early signal's chance of meeting its target "
+            "is below</th></tr>"]
+    for _, b in table.iterrows():
+        def pct(v: object) -> str:
+            try:
+                x = float(v)  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                return "–"
+            return "–" if not np.isfinite(x) else (f"{100 * x:.2g}%" if x < 0.01 else f"{100 * x:.1f}%")
+        rows.append(f"<tr><td>{int(b['look'])}</td><td>{pct(b.get('information_fraction'))}</td>"
+                    f"<td>{pct(b.get('harm_p_threshold'))}</td><td>{pct(b.get('adjust_p_threshold'))}</td></tr>")
+    rows.append("</table></div>")
+    return "".join(rows)
+
+
+TWELVE_MONTH_LABELS = {"pulse": "Team pulse (scale points)", "behaviour_index": "Observed behaviours (share shown)",
+                       "voluntary_attrition": "Voluntary exits per 100 members per 90 days",
+                       "hr_incidents": "HR incidents per 100 members per 90 days",
+                       "escalations": "Escalations per 100 members per 90 days"}
+
+
+def twelve_month_block(view: pd.DataFrame | None, sentence: str) -> str:
+    """The 12-month view as a section: early signals (months 2-4) beside later outcomes (months 9-12), per arm.
+
+    ``view`` is :func:`pilot_eval.measures.timecourse.twelve_month_view` (cells of small groups already
+    emptied); without rows only ``sentence`` (when it will be shown) is given.
+    """
+    out = [f'<section class="twelve"><h2>The 12-month view</h2><p>{esc(sentence)}</p>']
+    if view is not None and len(view):
+        arms = [a for a in ("pilot", "comparison") if (view["arm"] == a).any()]
+        out.append('<div class="scroll"><table><tr><th>Indicator</th><th>Months</th>'
+                   + "".join(f"<th>{esc(a.capitalize())} leaders</th>" for a in arms) + "</tr>")
+        for (name, months), g in view.groupby(["indicator", "months"], sort=False):
+            cells = []
+            for a in arms:
+                r = g[g["arm"] == a]
+                if not len(r) or not np.isfinite(float(r["value"].iloc[0])):
+                    cells.append("<td>not shown (small group or no data)</td>")
+                else:
+                    cells.append(f"<td>{float(r['value'].iloc[0]):.2f} ({int(r['n_leaders'].iloc[0])} leaders)</td>")
+            out.append(f"<tr><td>{esc(TWELVE_MONTH_LABELS.get(str(name), str(name)))}</td><td>{esc(str(months))}</td>"
+                       + "".join(cells) + "</tr>")
+        out.append("</table></div>")
+    out.append("</section>")
+    return "".join(out)
 
 
 def write_index(out_dir: str | Path, html: str) -> Path:

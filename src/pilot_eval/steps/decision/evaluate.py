@@ -16,17 +16,21 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Iterable, cast
 
 import numpy as np
 import pandas as pd
 
+from pilot_eval.data.as_of import cohort_as_of
 from pilot_eval.data.cohort import Cohort
 from pilot_eval.data.contract import WAVES
 from pilot_eval.measures.behaviour_exclusions import excluded_behaviours
 from pilot_eval.privacy import coarsen_published
 from pilot_eval.stats.icc import icc_oneway_unbalanced
-from pilot_eval.steps.decision import rule
+from pilot_eval.steps.decision.course import DECISION_WORDS, recommend_course
+from pilot_eval.steps.decision.indicators import NOT_YET
+from pilot_eval.steps.decision.previous import PreviousLook, with_previous
 from pilot_eval.steps.decision.scorecard import (
     build_scorecard, confidence_components, reliability_icc1k, usable_comparison,
 )
@@ -53,7 +57,8 @@ class DecisionResult:
     Attributes
     ----------
     recommendation
-        ``"scale"``, ``"iterate"`` or ``"stop"``.
+        ``"scale"``, ``"iterate"`` or ``"stop"`` (the final rule); before the pilot's end
+        ``"continue"``, ``"adjust"`` or ``"stop_harm"`` (the course of the pilot, never scale).
     reasons
         The headline first, then every reason in plain words (every indicator
         at risk, off track or without data is named).
@@ -69,6 +74,16 @@ class DecisionResult:
         The ``effects.csv`` rows the scorecard used.
     icc1k
         ICC(1,k) of the 360's non-self raters (None if not measured).
+    as_of
+        The look's date (None: all data).
+    interim
+        Whether the interim (course) rule decided (a look before the pilot's end).
+    rule_text
+        The rule that decided, in plain sentences.
+    boundaries
+        At an interim look, the evidence needed at each look (else None).
+    look
+        At an interim look: ``look``, ``n_looks``, ``information_fraction``, ``day``.
     """
 
     recommendation: str
@@ -78,6 +93,16 @@ class DecisionResult:
     conditions: dict[str, bool] = dataclasses.field(default_factory=dict)
     effects: pd.DataFrame | None = None
     icc1k: float | None = None
+    as_of: dt.date | None = None
+    interim: bool = False
+    rule_text: tuple[str, ...] = ()
+    boundaries: pd.DataFrame | None = None
+    look: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """The recommendation in words ("Scale", "Continue", "Stop early for harm", ...)."""
+        return DECISION_WORDS.get(self.recommendation, self.recommendation.capitalize())
 
 
 def icc1k_360(cohort: Cohort) -> float | None:
@@ -114,12 +139,16 @@ def decision_effects(cohort: Cohort, excluded: Iterable[str] = (), covariates: I
 
 def decide(cohort: Cohort, effects: pd.DataFrame | None, reliable_change: pd.DataFrame | None,
            icc1k: float | None, confidence: pd.DataFrame | None = None, n_boot: int = 999,
-           seed: int | None = 0) -> DecisionResult:
+           seed: int | None = 0, as_of: dt.date | None = None,
+           previous: PreviousLook | None = None) -> DecisionResult:
     """Scorecard and recommendation from the estimates (shared by :func:`evaluate` and notebook 05).
 
     The effect rows are used as ``results/effects.csv`` publishes them
     (:func:`pilot_eval.privacy.coarsen_published`).  The excess share reliably improved is
     estimated here (:func:`pilot_eval.steps.effects.improved.excess_improved`, ``n_boot`` and ``seed``).
+    ``as_of``: the look's date (the cohort already cut to it); before the pilot's end the interim
+    rule decides (:func:`pilot_eval.steps.decision.course.recommend_course`).  ``previous``: the
+    previous look, whose published values and statuses the scorecard carries.
     """
     ok, why = usable_comparison(cohort)
     if effects is not None and len(effects):
@@ -132,13 +161,20 @@ def decide(cohort: Cohort, effects: pd.DataFrame | None, reliable_change: pd.Dat
             excess = excess_improved(cohort, reliable_change, n_boot=n_boot, seed=seed)
         except (ValueError, np.linalg.LinAlgError) as exc:
             excess = f"the excess share could not be estimated ({exc})"
-    card = build_scorecard(cohort, effects, excess, confidence)
-    rec = rule.recommend(card, fair_comparison=ok, why_not=why, icc1k=icc1k)
-    return DecisionResult(rec.decision, [rec.headline, *rec.reasons], card, rec.headline, rec.conditions,
-                          effects, icc1k)
+    card = build_scorecard(cohort, effects, excess, confidence, as_of=as_of)
+    course = recommend_course(card, cohort.config, as_of, fair_comparison=ok, why_not=why, icc1k=icc1k)
+    rec = course.recommendation
+    reasons = [rec.headline, *rec.reasons]
+    waiting = card[card["status"] == NOT_YET]
+    if len(waiting):
+        reasons.append("Not yet measurable at this look: " + "; ".join(
+            f"{r['label']} (from {r['available_from']})" for _, r in waiting.iterrows()) + ".")
+    card = with_previous(card, previous)
+    return DecisionResult(rec.decision, reasons, card, rec.headline, rec.conditions, effects, icc1k,
+                          as_of, course.interim, course.rule_text, course.boundaries, course.look)
 
 
-def evaluate(cohort: Cohort, *, n_boot: int = 999, seed: int = 0) -> DecisionResult:
+def evaluate(cohort: Cohort, *, n_boot: int = 999, seed: int = 0, as_of: dt.date | None = None) -> DecisionResult:
     """The whole decision for a cohort, computed directly (no notebooks, no files).
 
     Uses the report's default settings: behaviours with Krippendorff's alpha
@@ -154,20 +190,31 @@ def evaluate(cohort: Cohort, *, n_boot: int = 999, seed: int = 0) -> DecisionRes
         A loaded cohort (:func:`pilot_eval.data.cohort.load_cohort`).
     n_boot, seed
         Wild cluster bootstrap replicates and seed of the ANCOVA intervals.
+    as_of
+        An interim look: the cohort is cut to the data dated before it
+        (:func:`pilot_eval.data.as_of.cohort_as_of`) and, before the pilot's end,
+        the interim rule decides the course.
 
     Returns
     -------
     DecisionResult
     """
+    if as_of is not None:
+        cohort = cohort_as_of(cohort, as_of)
     excluded = excluded_behaviours(cohort, True, "")
     effects = decision_effects(cohort, excluded, None, n_boot, seed)
     rc = leader_reliable_change(cohort)
-    return decide(cohort, effects, rc, icc1k_360(cohort), n_boot=n_boot, seed=seed)
+    return decide(cohort, effects, rc, icc1k_360(cohort), n_boot=n_boot, seed=seed, as_of=as_of)
 
 
 def decide_from_results(cohort: Cohort, results: dict[str, pd.DataFrame], excluded: Iterable[str] = (),
-                        n_boot: int = 999, seed: int | None = 0) -> DecisionResult:
-    """The decision from the earlier steps' ``results/*.csv`` (notebook 05), with confidence scores."""
+                        n_boot: int = 999, seed: int | None = 0, as_of: dt.date | None = None,
+                        previous: PreviousLook | None = None) -> DecisionResult:
+    """The decision from the earlier steps' ``results/*.csv`` (notebook 05), with confidence scores.
+
+    ``as_of`` and ``previous`` as for :func:`decide` (the cohort already cut to ``as_of``).
+    """
     icc1k = reliability_icc1k(results.get("reliability"))
     conf = confidence_components(cohort, icc1k, excluded).set_index("source")
-    return decide(cohort, results.get("effects"), leader_reliable_change(cohort), icc1k, conf, n_boot, seed)
+    return decide(cohort, results.get("effects"), leader_reliable_change(cohort), icc1k, conf, n_boot, seed,
+                  as_of, previous)

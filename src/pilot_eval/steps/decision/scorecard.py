@@ -25,6 +25,14 @@ promotion equity.
 **Status** from the probability that the target is met
 (:mod:`pilot_eval.steps.decision.indicators`).
 
+**Interim looks** (``as_of``): a lagging indicator whose window has not
+ended is *not yet*: no value, no interval, and a note with the date from
+which it can be measured (``available_from``).  The risk rows keep
+``p_worse``, the one-sided p of a rise on the data so far, for the interim
+harm check (:mod:`pilot_eval.steps.decision.course`).  ``due`` says whether
+the indicator is due for review at this look (monthly leading, quarterly
+lagging, :func:`pilot_eval.steps.decision.indicators.is_due`).
+
 References
 ----------
 Jacobson, N. S., & Truax, P. (1991). Clinical significance: a statistical
@@ -40,6 +48,7 @@ Uniform Guidelines on Employee Selection Procedures, 29 CFR 1607.4(D)
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any, Iterable, cast
 
@@ -57,7 +66,7 @@ from pilot_eval.measures.behaviour_exclusions import behaviour_alphas
 from pilot_eval.stats.icc import icc_oneway_unbalanced
 from pilot_eval.steps import completeness as comp
 from pilot_eval.steps.decision.indicators import (
-    INDICATORS, PANELS, SPECS, probability_target_met, status_from_probability, pomp,
+    INDICATORS, NOT_YET, PANELS, SPECS, availability, is_due, probability_target_met, status_from_probability, pomp,
 )
 
 __all__ = ["SCORECARD_COLUMNS", "PANELS", "SPECS", "load_results", "build_scorecard", "confidence_components",
@@ -68,7 +77,8 @@ SCORECARD_COLUMNS = ("panel", "indicator", "kind", "cadence", "period", "value",
 #: Columns after the contract's: where the number comes from, and how sure it is.
 EXTRA_COLUMNS = ("source_outcome", "source_model", "source_period", "probability", "note", "label", "unit",
                  "direction", "n", "method", "step", "p_worse", "pilot_share", "comparison_share",
-                 "fairness_flag", "confidence_label", "completeness", "rater_adequacy", "reliability")
+                 "fairness_flag", "confidence_label", "completeness", "rater_adequacy", "reliability",
+                 "as_of", "due", "available_from")
 #: Which step writes each result file the scorecard reads.
 RESULT_STEPS = RESULT_FILES  # the registry of step results (one definition)
 #: Fisher exact p-value under which an adverse impact ratio below 0.8 is a fairness flag.
@@ -301,6 +311,7 @@ def build_scorecard(
     excess: dict[str, Any] | str | None = None,
     confidence: pd.DataFrame | None = None,
     confidence_level: float = 0.95,
+    as_of: dt.date | None = None,
 ) -> pd.DataFrame:
     """The scorecard table (``results/scorecard.csv``), one row per indicator.
 
@@ -316,6 +327,9 @@ def build_scorecard(
         it could not be computed.
     confidence
         :func:`confidence_components` (None: confidence columns left empty).
+    as_of
+        The date of an interim look (None: all data): lagging indicators not
+        measurable yet are *not yet* (module docstring).
 
     Returns
     -------
@@ -388,9 +402,24 @@ def build_scorecard(
             "completeness": c["completeness"] if c is not None else np.nan,
             "rater_adequacy": c["rater_adequacy"] if c is not None else np.nan,
             "reliability": c["reliability"] if c is not None else np.nan,
+            "as_of": as_of.isoformat() if as_of else "", "due": "yes" if is_due(spec, cfg, as_of) else "no",
+            "available_from": "",
         })
+        measurable, when = availability(spec, cfg, as_of)
+        if not measurable and when is not None:
+            rows[-1].update(_not_yet(spec.waits_for, when))
     out = pd.DataFrame(rows, columns=[*SCORECARD_COLUMNS, *EXTRA_COLUMNS])
     return out
+
+
+def _not_yet(waits_for: str, when: dt.date) -> dict[str, Any]:
+    """A lagging indicator at a look before its window ended: no number, and from when."""
+    return {"value": np.nan, "ci_low": np.nan, "ci_high": np.nan, "probability": np.nan, "status": NOT_YET,
+            "n": 0, "confidence": np.nan, "confidence_label": "", "pilot_share": np.nan,
+            "comparison_share": np.nan, "fairness_flag": False, "available_from": when.isoformat(),
+            "source_outcome": "", "source_model": "", "source_period": "", "method": "",
+            "period": f"measurable from {when.isoformat()}",
+            "note": f"Not yet (available from {when.isoformat()}): it needs {waits_for}"}
 
 
 def _excess_share(ex: dict[str, Any] | str | None, ok: bool, why: str) -> dict[str, Any]:

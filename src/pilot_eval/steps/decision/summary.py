@@ -1,7 +1,10 @@
 """The executive summary: four plain sentences from the decision.
 
 What was found, how sure we are, what to do, and what would change the
-decision; no code identifiers, no missing values.
+decision; no code identifiers, no missing values.  At an interim look
+(before the pilot's end) the four sentences are about the course of the
+pilot: the early signals so far, what is not measurable yet and when it will
+be, and continue / adjust coaching / stop early for harm.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import pandas as pd
 
 from pilot_eval.data.cohort import Cohort
 from pilot_eval.steps.decision.evaluate import DecisionResult
-from pilot_eval.steps.decision.indicators import NO_DATA, OFF_TRACK_P
+from pilot_eval.steps.decision.indicators import NO_DATA, NOT_YET, OFF_TRACK_P
 from pilot_eval.steps.decision.rule import HARM_WARNING_P, MIN_ICC1K, SCALE, STOP
 from pilot_eval.steps.decision.rule import chance as _chance
 
@@ -28,6 +31,8 @@ def executive_summary(result: DecisionResult, cohort: Cohort) -> list[str]:
     cohort
         The cohort (group sizes, the smallest group shown).
     """
+    if result.interim:
+        return interim_summary(result, cohort)
     sc = result.scorecard.set_index("indicator")
     emp = cast(pd.Series, sc.loc["empathy_360_change_pct"])  # "indicator" is unique
     cond = result.conditions
@@ -86,3 +91,35 @@ def executive_summary(result: DecisionResult, cohort: Cohort) -> list[str]:
     else:
         change = (f"What would change it: 360 raters who agree better (reliability of at least {MIN_ICC1K}).")
     return [found, sure, todo, change]
+
+
+def interim_summary(result: DecisionResult, cohort: Cohort) -> list[str]:
+    """Four sentences at an interim look: early signals so far, how sure, the course, what comes next."""
+    sc = result.scorecard
+    cfg = cohort.config
+    as_of = result.as_of
+    leading = sc[(sc["kind"] == "leading") & sc["value"].notna()]
+    waiting = sc[sc["status"] == NOT_YET]
+    when = f"By {as_of}" if as_of else "So far"
+    if len(leading):
+        found = f"{when}, the early signals are: " + "; ".join(
+            f"{str(r['label']).lower()} {r['status']}" for _, r in leading.iterrows()) + "."
+    else:
+        found = f"{when}, no early signal could be estimated yet (too little data since the pilot started)."
+    look = result.look or {}
+    n_looks = look.get("n_looks")
+    share = look.get("information_fraction")
+    sure = ("How sure: this is an interim look"
+            + (f" ({look.get('look')} of {n_looks} planned during the pilot)" if n_looks else "")
+            + (f", with about {100 * float(share):.0f}% of the planned information in" if share is not None else "")
+            + "; the evidence needed to stop grows stricter for early looks, so looking every month does not "
+              "add false alarms.")
+    word, _, rest = result.headline.partition(": ")
+    todo = f"What to do: {word.lower()}" + (f", because {rest[0].lower() + rest[1:]}" if rest else ".")
+    if len(waiting):
+        first = min(str(d) for d in waiting["available_from"] if str(d))
+        nxt = (f"What comes next: {len(waiting)} later outcome(s) are not measurable yet; the first can be "
+               f"measured from {first}, and the final call is made once the pilot has ended ({cfg.pilot_end}).")
+    else:
+        nxt = f"What comes next: the final call is made once the pilot has ended ({cfg.pilot_end})."
+    return [found, sure, todo, nxt]
