@@ -18,7 +18,7 @@ SPEC_TEMPLATE = "SPEC.toml"
 
 
 def _config_template() -> str:
-    lines = ["# cohort.toml: the settings of one pilot cohort (data contract v1).",
+    lines = ["# cohort.toml: the settings of one pilot cohort (data contract v1.1).",
              "# Fill in name and pilot_start; the other settings have the defaults shown.", ""]
     targets = []
     for key in CONFIG_KEYS:
@@ -31,6 +31,8 @@ def _config_template() -> str:
             value = '"My pilot cohort"'
         elif key.name == "pilot_start":
             value = "2026-01-05"
+        elif key.name == "contract_version":
+            value = '"1.1"'
         else:
             value = repr(key.default)
         lines.append(f"{key.name} = {value}".ljust(40) + f"# {key.doc}")

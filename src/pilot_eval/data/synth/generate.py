@@ -43,6 +43,7 @@ def generate_cohort(
     pulse_effect: float | None = None,
     pilot_rate_ratio: Mapping[str, float] | None = None,
     promotion_prob: Mapping[str, float] | None = None,
+    transfer_share: float = TRANSFER_SHARE,
 ) -> dict[str, Any]:
     """Write a synthetic pilot cohort with planted ground truth.
 
@@ -85,6 +86,15 @@ def generate_cohort(
         Scenario knob: promotion probabilities by employee group (``"A"``,
         ``"B"``, ``"C"``, ``"missing"``) replacing the planted ones (which give
         an adverse impact ratio of 0.6), e.g. all ``0.09`` for no adverse impact.
+    transfer_share
+        Team moves (contract v1.1 team history): the share of the stints on a
+        roster in the observed window whose employee moves to another leader's
+        team (pilot or comparison alike) on a random day, written as a stint
+        ending with ``exit_type = "transfer"`` plus a new stint under the new
+        leader.  Default 0.04; ``0`` plants none.  The moves are drawn from
+        their own random stream (``default_rng([seed, TRANSFER_STREAM])``), so
+        every table but ``employees.csv`` is the same for any share; the
+        moves are listed in ``truth.json`` (``team_moves``).
 
     Returns
     -------
@@ -117,7 +127,8 @@ def generate_cohort(
     pilot_start = _as_date(pilot_start)
     if file_format not in ("csv", "parquet"):
         raise ValueError(f"file_format must be 'csv' or 'parquet', got {file_format!r}")
-    args = _checked(n_pilot, n_comparison, seed, effect, pulse_effect, pilot_rate_ratio, promotion_prob)
+    args = _checked(n_pilot, n_comparison, seed, effect, pulse_effect, pilot_rate_ratio, promotion_prob,
+                    transfer_share)
     out = Path(out_dir).absolute()
     _prepare_out_dir(out)
     cfg, tables, truth = _build(*args, file_format, pilot_start)  # type: ignore[call-arg]  # args is the checked tuple
@@ -147,6 +158,7 @@ def simulate_cohort(
     pulse_effect: float | None = None,
     pilot_rate_ratio: Mapping[str, float] | None = None,
     promotion_prob: Mapping[str, float] | None = None,
+    transfer_share: float = TRANSFER_SHARE,
 ) -> tuple[Cohort, dict[str, Any]]:
     """The cohort :func:`generate_cohort` would write, in memory, without files.
 
@@ -159,7 +171,7 @@ def simulate_cohort(
 
     Parameters
     ----------
-    n_pilot, n_comparison, seed, effect, pilot_start, pulse_effect, pilot_rate_ratio, promotion_prob
+    n_pilot, n_comparison, seed, effect, pilot_start, pulse_effect, pilot_rate_ratio, promotion_prob, transfer_share
         As for :func:`generate_cohort`.
 
     Returns
@@ -175,7 +187,8 @@ def simulate_cohort(
     (16, 'memory')
     """
     pilot_start = _as_date(pilot_start)
-    args = _checked(n_pilot, n_comparison, seed, effect, pulse_effect, pilot_rate_ratio, promotion_prob)
+    args = _checked(n_pilot, n_comparison, seed, effect, pulse_effect, pilot_rate_ratio, promotion_prob,
+                    transfer_share)
     cfg, tables, truth = _build(*args, "memory", pilot_start)  # type: ignore[call-arg]  # args is the checked tuple
     typed = {name: _to_typed(tables[name], pilot_start) for name in CONTRACT_ORDER if name in tables}
     # as load_cohort reads cohort.toml: every indicator's target, the file's over the defaults
@@ -193,7 +206,8 @@ def _as_date(pilot_start: Any) -> dt.date:
 
 def _checked(n_pilot: int, n_comparison: int, seed: int, effect: float, pulse_effect: float | None,
              pilot_rate_ratio: Mapping[str, float] | None,
-             promotion_prob: Mapping[str, float] | None = None) -> tuple[Any, ...]:
+             promotion_prob: Mapping[str, float] | None = None,
+             transfer_share: float = TRANSFER_SHARE) -> tuple[Any, ...]:
     """The arguments, checked and normalised (ValueError otherwise)."""
     if int(n_pilot) != n_pilot or n_pilot < 1:
         raise ValueError(f"n_pilot must be a positive integer, got {n_pilot!r}")
@@ -215,14 +229,19 @@ def _checked(n_pilot: int, n_comparison: int, seed: int, effect: float, pulse_ef
             raise ValueError(f"promotion_prob keys must be among {tuple(PROMOTION_PROB)}, got {key!r}")
         if not (np.isfinite(value) and 0 <= value <= 1):
             raise ValueError(f"promotion_prob[{key!r}] must be a probability, got {value!r}")
+    if not (isinstance(transfer_share, (int, float)) and np.isfinite(transfer_share)
+            and 0 <= transfer_share <= 0.5):
+        raise ValueError(f"transfer_share must be a number in [0, 0.5], got {transfer_share!r}")
     return (int(n_pilot), int(n_comparison), int(seed), float(effect),
-            None if pulse_effect is None else float(pulse_effect), rate_ratio, promotion)
+            None if pulse_effect is None else float(pulse_effect), rate_ratio, promotion,
+            float(transfer_share))
 
 
 def _build(n_pilot: int, n_comparison: int, seed: int, effect: float, pulse_effect: float | None,
-           rate_ratio: dict[str, float], promotion: dict[str, float], file_format: str,
-           pilot_start: dt.date) -> tuple[CohortConfig, dict[str, dict[str, _Col]], dict[str, Any]]:
-    """Simulate every table (one ``default_rng(seed)``) and the truth."""
+           rate_ratio: dict[str, float], promotion: dict[str, float], transfer_share: float,
+           file_format: str, pilot_start: dt.date,
+           ) -> tuple[CohortConfig, dict[str, dict[str, _Col]], dict[str, Any]]:
+    """Simulate every table (one ``default_rng(seed)``; the team moves their own stream) and the truth."""
     cfg = CohortConfig(
         name=f"Synthetic pilot cohort (seed {seed}, effect {effect:g})",
         pilot_start=pilot_start,
@@ -243,6 +262,8 @@ def _build(n_pilot: int, n_comparison: int, seed: int, effect: float, pulse_effe
         knobs["pilot_rate_ratio"] = {k: _r(rate_ratio[k]) for k in sorted(rate_ratio)}
     if promotion:
         knobs["promotion_prob"] = {k: _r(promotion[k]) for k in sorted(promotion)}
+    if transfer_share != TRANSFER_SHARE:
+        knobs["transfer_share"] = _r(transfer_share)
     pulse_effect = PULSE_EFFECT_PER_EFFECT * effect if pulse_effect is None else float(pulse_effect)
     rng = np.random.default_rng(seed)
 
@@ -250,7 +271,9 @@ def _build(n_pilot: int, n_comparison: int, seed: int, effect: float, pulse_effe
     ratings, r_info = _simulate_ratings(rng, lead, effect, scale)
     observations, o_info = _simulate_observations(rng, lead, effect, scale)
     roster = _simulate_roster(rng, lead, pulse_effect, cfg, rate_ratio)
-    employees, emp_code, e_info = _employees_table(rng, lead, roster, cfg, promotion)
+    employees, emp_code, e_info = _employees_table(
+        rng, lead, roster, cfg, promotion,
+        transfers=(np.random.default_rng([seed, TRANSFER_STREAM]), transfer_share))
     pulse = _simulate_pulse(rng, lead, roster, emp_code, pulse_effect, scale)
     incidents = _simulate_incidents(rng, lead, roster, pulse_effect, cfg, rate_ratio)
     sessions, s_info = _simulate_sessions(rng, lead, cfg)
@@ -266,14 +289,14 @@ def _build(n_pilot: int, n_comparison: int, seed: int, effect: float, pulse_effe
         "sessions": sessions,
     }
     truth = _truth(cfg, lead, effect, pulse_effect, seed, n_pilot, n_comparison, file_format,
-                   r_info, o_info, e_info, s_info, knobs)
+                   r_info, o_info, e_info, s_info, knobs, transfer_share)
     return cfg, tables, truth
 
 
 def _truth(cfg: CohortConfig, lead: _Leaders, effect: float, pulse_effect: float, seed: int,
            n_pilot: int, n_comparison: int, file_format: str, r_info: dict[str, Any],
            o_info: dict[str, Any], e_info: dict[str, Any], s_info: dict[str, Any],
-           knobs: dict[str, Any] | None = None) -> dict[str, Any]:
+           knobs: dict[str, Any] | None = None, transfer_share: float = 0.0) -> dict[str, Any]:
     knobs = knobs or {}
     rr = knobs.get("pilot_rate_ratio", {})
     promotion_rates = {**PROMOTION_PROB, **knobs.get("promotion_prob", {})}
@@ -314,7 +337,9 @@ def _truth(cfg: CohortConfig, lead: _Leaders, effect: float, pulse_effect: float
             "file_format": file_format, "pilot_start": cfg.pilot_start.isoformat(), **knobs,
         },
         # empty v1.1 settings (costs) left out: the truth.json of earlier versions, byte for byte
-        "cohort": {k: v for k, v in cfg.as_dict().items() if not (k == "costs" and not v)},
+        # (and an undeclared contract_version)
+        "cohort": {k: v for k, v in cfg.as_dict().items()
+                   if not (k == "costs" and not v) and not (k == "contract_version" and v is None)},
         "scale_note": "effects and offsets are latent scale points before rounding and clipping to 1..5",
         "effects": {
             "empathy_360": {w: _r(effect * f) for w, f in zip(WAVES, WAVE_FRACTION)},
@@ -449,6 +474,20 @@ def _truth(cfg: CohortConfig, lead: _Leaders, effect: float, pulse_effect: float
             "feedback_within_48h_share": _r_nullable(per_leader_null),
         },
     }
+    if transfer_share > 0:
+        moves = [{**m, "date": (cfg.pilot_start + dt.timedelta(days=m["date"])).isoformat()}
+                 for m in e_info["moves"]]
+        truth["team_moves"] = {
+            "share": _r(transfer_share),
+            "stream": f"numpy.random.default_rng([seed, {TRANSFER_STREAM}])",
+            "note": "each move: the employee's stint under from_leader ends the day before date with "
+                    "exit_type transfer, a new stint under to_leader starts on date (and keeps the "
+                    "original end and exit); pulse answers and incidents were simulated before the "
+                    "moves, so a moved employee's pulse answers stay with from_leader",
+            "n_moves": len(moves),
+            "n_between_arms": sum(m["from_arm"] != m["to_arm"] for m in moves),
+            "moves": moves,
+        }
     if rr:
         truth["effects"]["pilot_rate_ratio"] = {
             "ratio": dict(rr),

@@ -128,6 +128,12 @@ PROMOTION_PROB = {"A": 0.10, "B": 0.09, "C": 0.06, "missing": 0.08}
 #: Exit hazards per member per 90 days (voluntary is multiplied by exp(-beta * pulse_change)).
 EXIT_RATE_PER_90D = {"voluntary": 0.06, "involuntary": 0.01, "transfer": 0.015}
 REPLACEMENT_PROB = 0.85
+#: Team moves (contract v1.1 team history): share of the stints on a roster in the observed
+#: window (pre + pilot + follow-up) whose employee moves to another cohort leader's team on a
+#: random day, recorded as a ``transfer`` stint plus a new stint.  Drawn from their own random
+#: stream, ``default_rng([seed, TRANSFER_STREAM])``, so every other table of a seed is unchanged.
+TRANSFER_SHARE = 0.04
+TRANSFER_STREAM = 0x7EA4
 REPLACEMENT_DELAY_DAYS = (14, 60)
 MAX_GENERATIONS = 4
 #: Incidents per 100 team members per 90 days (multiplied by exp(-beta * pulse_change)).
@@ -185,6 +191,8 @@ __all__ = [  # explicit, so type checkers can follow the star imports of the gen
     "DRIFT_CULTURE",
     "DRIFT_ROLE",
     "EXIT_RATE_PER_90D",
+    "TRANSFER_SHARE",
+    "TRANSFER_STREAM",
     "EXIT_TYPES",
     "FEEDBACK_ATTEND_PROB",
     "FEEDBACK_SESSIONS",

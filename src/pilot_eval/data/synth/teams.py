@@ -89,7 +89,9 @@ def _simulate_roster(rng: np.random.Generator, lead: _Leaders, pulse_effect: flo
 
 
 def _employees_table(rng: np.random.Generator, lead: _Leaders, roster: _Roster,
-                     cfg: CohortConfig, promotion_prob: dict[str, float] | None = None) -> tuple[dict[str, _Col], np.ndarray, dict[str, Any]]:
+                     cfg: CohortConfig, promotion_prob: dict[str, float] | None = None,
+                     transfers: tuple[np.random.Generator, float] | None = None,
+                     ) -> tuple[dict[str, _Col], np.ndarray, dict[str, Any]]:
     n_emp = len(roster.leader)
     horizon = cfg.pilot_days + cfg.follow_up_days
     group_keys = (*GROUPS, "missing")
@@ -103,19 +105,77 @@ def _employees_table(rng: np.random.Generator, lead: _Leaders, roster: _Roster,
     promo_day = np.where(promoted, lo + np.floor(rng.random(n_emp) * (hi - lo)), np.nan)
     pseudonym = rng.permutation(n_emp)  # employee -> code into employee labels
     labels = _ids("E", n_emp, 6)
-    order = np.lexsort((pseudonym, roster.start, roster.leader))
+    # stints: one per roster row, then the planted moves split some in two (own random stream)
+    person = np.arange(n_emp)
+    leader, start = roster.leader, roster.start.astype(np.float64)
+    end, exit_type, promo = roster.end, roster.exit_type, promo_day
+    moves: list[dict[str, Any]] = []
+    if transfers is not None and transfers[1] > 0:
+        person, leader, start, end, exit_type, promo, moves = _plant_transfers(
+            transfers[0], transfers[1], lead, roster, promo_day, cfg)
+    order = np.lexsort((pseudonym[person], start, leader))
     cols = {
-        "employee_id": _str_col(pseudonym[order], labels),
-        "leader_id": _str_col(roster.leader[order], lead.ids),
-        "group": _str_col(np.where(group == len(GROUPS), -1, group)[order], GROUPS),
-        "start_date": _Col("date", roster.start[order].astype(np.float64)),
-        "end_date": _Col("date", roster.end[order]),
-        "exit_type": _str_col(roster.exit_type[order], EXIT_TYPES),
-        "promoted_date": _Col("date", promo_day[order]),
+        "employee_id": _str_col(pseudonym[person][order], labels),
+        "leader_id": _str_col(leader[order], lead.ids),
+        "group": _str_col(np.where(group == len(GROUPS), -1, group)[person][order], GROUPS),
+        "start_date": _Col("date", start[order]),
+        "end_date": _Col("date", end[order]),
+        "exit_type": _str_col(exit_type[order], EXIT_TYPES),
+        "promoted_date": _Col("date", promo[order]),
     }
-    info = {"n_employees": n_emp,
-            "team_size_at_pre_start": np.bincount(roster.leader[roster.generation == 0], minlength=lead.n)}
+    info: dict[str, Any] = {
+        "n_employees": n_emp,
+        "team_size_at_pre_start": np.bincount(roster.leader[roster.generation == 0], minlength=lead.n)}
+    if transfers is not None:
+        for m in moves:
+            m["employee_id"] = str(labels[pseudonym[m.pop("person")]])
+        info["moves"] = sorted(moves, key=lambda m: (m["date"], m["employee_id"]))
     return cols, pseudonym, info
+
+
+def _plant_transfers(rng: np.random.Generator, share: float, lead: _Leaders, roster: _Roster,
+                     promo_day: np.ndarray, cfg: CohortConfig) -> tuple[np.ndarray, ...]:
+    """Split ``share`` of the observed stints at a random day into a transfer stint + a new stint.
+
+    A chosen stint ``[start, end]`` of leader A becomes ``[start, d - 1]`` with
+    exit ``transfer`` and ``[d, end]`` (the original exit, if any) under a
+    leader B != A drawn uniformly (so moves between arms happen at about the
+    share of the other arm's leaders); ``d`` is uniform over the days that
+    leave both stints at least one day inside the observed window.  A
+    promotion stays on the stint whose days hold it.  Every draw comes from
+    ``rng`` (the transfer stream), none from the cohort's main stream.
+    """
+    n = len(roster.leader)
+    horizon = cfg.pilot_days + cfg.follow_up_days
+    lo = np.maximum(roster.start, -cfg.pilot_days).astype(np.float64)  # first observed day
+    last = np.where(np.isnan(roster.end), horizon - 1, np.minimum(roster.end, horizon - 1))
+    can = np.flatnonzero((last - lo >= 1) & (lead.n > 1))
+    k = int(round(share * len(can)))
+    chosen = np.sort(rng.choice(can, size=k, replace=False)) if k else np.zeros(0, dtype=np.int64)
+    day = lo[chosen] + 1 + np.floor(rng.random(k) * (last[chosen] - lo[chosen])).astype(np.int64)
+    draw = rng.integers(0, max(lead.n - 1, 1), size=k)
+    new_leader = draw + (draw >= roster.leader[chosen])
+    transfer = EXIT_TYPES.index("transfer")
+    # the old stint ends the day before the move; the new one runs to the original end
+    old_end = roster.end.copy()
+    old_end[chosen] = day - 1
+    old_exit = roster.exit_type.copy()
+    old_exit[chosen] = transfer
+    later = promo_day[chosen] >= day  # the promotion happened in the new team
+    old_promo = promo_day.copy()
+    old_promo[chosen[later]] = np.nan
+    new_promo = np.where(later, promo_day[chosen], np.nan)
+    person = np.concatenate([np.arange(n), chosen])
+    leader = np.concatenate([roster.leader, new_leader])
+    start = np.concatenate([roster.start.astype(np.float64), day.astype(np.float64)])
+    end = np.concatenate([old_end, roster.end[chosen]])
+    exit_type = np.concatenate([old_exit, roster.exit_type[chosen]])
+    promo = np.concatenate([old_promo, new_promo])
+    arm = np.where(lead.pilot, "pilot", "comparison")
+    moves = [{"person": int(p), "from_leader": str(lead.ids[a]), "to_leader": str(lead.ids[b]),
+              "from_arm": str(arm[a]), "to_arm": str(arm[b]), "date": int(d)}
+             for p, a, b, d in zip(chosen, roster.leader[chosen], new_leader, day)]
+    return person, leader, start, end, exit_type, promo, moves  # type: ignore[return-value]
 
 
 def _simulate_pulse(rng: np.random.Generator, lead: _Leaders, roster: _Roster, emp_code: np.ndarray,
