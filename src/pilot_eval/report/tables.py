@@ -78,7 +78,8 @@ def format_number(x: float, digits: int = 2) -> str:
     return f"{x:.{digits}f}"
 
 
-def _is_int_column(name: str, values: pd.Series) -> bool:
+def _is_int_column(name: object, values: pd.Series) -> bool:
+    name = str(name)  # pivots have integer (month) column names
     finite = pd.to_numeric(values, errors="coerce").dropna()
     if not len(finite) or not np.all(np.isclose(finite % 1, 0)):
         return False
