@@ -377,7 +377,10 @@ def test_observation_structure(default_cohort: tuple[Path, dict]) -> None:
 def test_employee_pulse_incident_session_structure(default_cohort: tuple[Path, dict]) -> None:
     out, _ = default_cohort
     emp = _read(out, "employees")
-    assert emp.employee_id.is_unique
+    # team history: the employees with two stints are exactly the planted moves (truth.json)
+    moves = pd.DataFrame(_["team_moves"]["moves"])
+    stints = emp.groupby("employee_id").size()
+    assert set(stints[stints > 1].index) == set(moves.employee_id) and stints.max() == 2
     ended = emp.end_date.notna()
     assert (ended == emp.exit_type.notna()).all()
     assert (emp.end_date[ended] >= emp.start_date[ended]).all()
@@ -393,10 +396,15 @@ def test_employee_pulse_incident_session_structure(default_cohort: tuple[Path, d
     pulse = _read(out, "pulse")
     p_days = _days(pulse.date)
     assert sorted(p_days.unique()) == [30 * m + synth.PULSE_DAY_IN_MONTH for m in range(-3, 9)]
-    # respondents are members of that leader's team on the survey date
-    m = pulse.drop_duplicates(["respondent_id", "date"]).merge(
-        emp, left_on="respondent_id", right_on="employee_id", suffixes=("", "_emp"))
-    assert len(m) == len(pulse.drop_duplicates(["respondent_id", "date"]))
+    # respondents are members of that leader's team on the survey date; the pulse was simulated
+    # before the moves (truth.json team_moves note), so a moved employee's answers stay with the
+    # first leader: checked against the roster as it was before the moves
+    first = emp.sort_values("start_date").drop_duplicates("employee_id").set_index("employee_id")
+    last_end = emp.assign(e=emp.end_date.fillna("9999-12-31")).groupby("employee_id").e.max()
+    before = first.assign(end_date=last_end.replace("9999-12-31", np.nan))
+    answers = pulse.drop_duplicates(["respondent_id", "date"])
+    m = answers.merge(before, left_on="respondent_id", right_index=True, suffixes=("", "_emp"))
+    assert len(m) == len(answers)
     assert (m.leader_id == m.leader_id_emp).all()
     assert ((m.start_date <= m.date) & (m.end_date.isna() | (m.end_date > m.date))).all()
     assert set(pulse["item"]) == {"P1", "P2", "P3", "P4"}
@@ -650,9 +658,71 @@ def test_promotion_rates_match_the_planted_rates(medium: dict) -> None:
     out, truth = medium[0.0]
     emp = _read(out, "employees")
     emp["group"] = emp.group.fillna("missing")
-    realised = emp.promoted_date.notna().groupby(emp.group).mean()
+    # one person once: a moved employee has two stints and at most one promotion
+    emp = emp.assign(p=emp.promoted_date.notna()).groupby("employee_id").agg(group=("group", "first"),
+                                                                              p=("p", "any"))
+    realised = emp.p.groupby(emp.group).mean()
     n = emp.groupby("group").size()
     for group, rate in truth["promotion_rates"].items():
         se = np.sqrt(rate * (1 - rate) / n[group])
         assert realised[group] == pytest.approx(rate, abs=4 * se), group
 
+
+
+# ---- team moves (contract v1.1 team history) -------------------------------------------------
+def test_team_moves_leave_every_other_table_unchanged(tmp_path: Path) -> None:
+    """The moves come from their own random stream: with any share (0 = none) every table but
+    employees.csv, and cohort.toml, are byte-identical (reference: the files of share 0)."""
+    files = {}
+    for share in (0.0, 0.04, 0.2):
+        out = tmp_path / f"s{share}"
+        truth = generate_cohort(out, n_pilot=8, n_comparison=8, seed=4, transfer_share=share)
+        files[share] = _sha256(out)
+        if share == 0:
+            assert "team_moves" not in truth and truth["arguments"]["transfer_share"] == 0.0
+            assert _read(out, "employees").employee_id.is_unique  # v1 shape
+        else:
+            assert truth["team_moves"]["n_moves"] > 0
+    for name in files[0.0]:
+        if name not in ("employees.csv", "truth.json"):
+            assert files[0.04][name] == files[0.0][name] == files[0.2][name], name
+    assert files[0.04]["employees.csv"] != files[0.0]["employees.csv"]
+
+
+def test_team_moves_are_recorded_and_valid(default_cohort: tuple[Path, dict]) -> None:
+    """Each planted move is a transfer stint ending the day before ``date`` under from_leader and
+    a new stint from ``date`` under to_leader; some moves cross arms; the folder validates."""
+    from pilot_eval.data.validate import validate_cohort
+
+    out, truth = default_cohort
+    tm = truth["team_moves"]
+    moves = pd.DataFrame(tm["moves"])
+    emp = _read(out, "employees")
+    # the share: 4% of the stints observed in the window (rounded), about 40 of ~1,000
+    assert tm["share"] == synth.TRANSFER_SHARE == 0.04 and 20 <= tm["n_moves"] == len(moves) <= 80
+    assert tm["n_between_arms"] == (moves.from_arm != moves.to_arm).sum() > 0
+    assert (moves.from_arm == moves.to_arm).sum() > 0
+    assert (moves.from_leader != moves.to_leader).all()
+    for m in moves.itertuples():
+        rows = emp[emp.employee_id == m.employee_id].sort_values("start_date")
+        old, new = rows.iloc[0], rows.iloc[1]
+        assert (old.leader_id, old.exit_type) == (m.from_leader, "transfer"), m
+        assert new.leader_id == m.to_leader and new.start_date == m.date
+        assert pd.Timestamp(old.end_date) == pd.Timestamp(m.date) - pd.Timedelta(days=1)
+        assert old.group is new.group or old.group == new.group
+        assert rows.promoted_date.notna().sum() <= 1
+    leaders = _read(out, "leaders").set_index("leader_id").arm
+    assert (moves.from_leader.map(leaders) == moves.from_arm).all()
+    assert (moves.to_leader.map(leaders) == moves.to_arm).all()
+    result = validate_cohort(out)
+    assert result.ok, result.format()
+    # the generator's other transfers leave the cohort: the one warning names them
+    assert [w.column for w in result.warnings] == ["exit_type"]
+    assert "moved out of the cohort" in result.warnings[0].rule
+
+
+def test_bad_transfer_share_raises(tmp_path: Path) -> None:
+    for bad in (-0.1, 0.9, float("nan")):
+        with pytest.raises(ValueError, match="transfer_share"):
+            generate_cohort(tmp_path / "x", 4, 4, seed=1, transfer_share=bad)
+    assert not any(tmp_path.iterdir())
