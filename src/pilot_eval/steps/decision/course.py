@@ -3,9 +3,9 @@
 Before the pilot has ended (``as_of`` before ``pilot_end``) the question is
 the course of the pilot, not whether to scale it: *continue*, *adjust
 coaching* or *stop early for harm*, by the interim rule with its
-alpha-spending harm boundary (:mod:`pilot_eval.steps.decision.interim`,
-owned by the decision-rule helper; its interface is written down in the
-project's coordination notes).  From the pilot's end on, and in a report with
+alpha-spending harm boundary (:mod:`pilot_eval.steps.decision.interim`).
+Looks after the pilot's end are decided by the final rule (the issue: "before
+the pilot ends ... never SCALE"; from its end the 360 effect is measured).  From the pilot's end on, and in a report with
 all data, the final rule decides (:func:`pilot_eval.steps.decision.rule.recommend`:
 scale, iterate or stop), with the harm alpha the interim looks left.
 
@@ -17,19 +17,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import inspect
 from typing import Any
 
 import pandas as pd
 
 from pilot_eval.data.config import CohortConfig
-from pilot_eval.steps.decision import oc, rule
-from pilot_eval.steps.decision import _interim_stub
-
-try:  # the decision-rule helper's module; the stub (same interface) until it lands
-    from pilot_eval.steps.decision import interim  # type: ignore[attr-defined,unused-ignore]
-except ImportError:  # pragma: no cover - only before interim.py exists
-    interim = _interim_stub  # type: ignore[assignment,unused-ignore]
+from pilot_eval.steps.decision import interim, oc, rule
 
 #: Decisions of the interim rule (never "scale", never the final "stop" for futility).
 CONTINUE, ADJUST, STOP_HARM = "continue", "adjust", "stop_harm"
@@ -96,13 +89,13 @@ def recommend_course(card: pd.DataFrame, config: CohortConfig, as_of: dt.date | 
     """
     plan = interim.interim_plan(config, as_of)
     if not is_interim(config, as_of):
-        extra = ({"harm_alpha": plan.final_harm_alpha}
-                 if "harm_alpha" in inspect.signature(rule.recommend).parameters else {})
-        rec = rule.recommend(card, fair_comparison=fair_comparison, why_not=why_not, icc1k=icc1k, **extra)
+        rec = rule.recommend(card, fair_comparison=fair_comparison, why_not=why_not, icc1k=icc1k,
+                             harm_alpha=plan.final_harm_alpha)
         return Course(rec, False, tuple(rule.RULE_TEXT))
     rec = interim.interim_recommendation(card, look=plan.look, n_looks=plan.n_looks,
                                          information_fraction=plan.fractions[-1],
                                          previous_fractions=plan.fractions[:-1],
+                                         pilot_fractions=plan.pilot_fractions, extra=plan.extra,
                                          fair_comparison=fair_comparison, why_not=why_not)
     if rec.decision not in INTERIM_DECISIONS:  # the course rule never scales nor stops for futility
         raise ValueError(f"the interim rule answered {rec.decision!r}; expected one of {INTERIM_DECISIONS}")
@@ -115,8 +108,4 @@ def error_rate_text(n_pilot: int, n_comparison: int, interim_look: bool) -> str:
     """The measured error rate of the rule that decided, for a pilot of this size, in one sentence."""
     if not interim_look:
         return oc.error_rate_sentence(n_pilot, n_comparison)
-    sentence = getattr(oc, "interim_error_rate_sentence", None)
-    if sentence is not None:
-        return str(sentence(n_pilot, n_comparison))
-    return ("The error rates of the interim rule over repeated monthly looks have not yet been measured for a "
-            f"pilot of this size ({n_pilot} pilot and {n_comparison} comparison leaders).")
+    return oc.interim_error_rate_sentence(n_pilot, n_comparison)
