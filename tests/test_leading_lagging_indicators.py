@@ -192,44 +192,7 @@ def test_promotion_equity_by_arm(cohort):
     assert "unstable" in pilot["warning"]
 
 
-# ---------------------------------------------------------------------------
-# verdict rule
-# ---------------------------------------------------------------------------
-def _pair(leading: str, rr: float, p: float, gain: float, cv_p: float, reason: str = "") -> dict:
-    return {"leading": leading, "outcome": "hr_incidents", "period": f"p{rr}{p}{gain}{cv_p}{leading}",
-            "n": 100, "events": 90.0, "scale": "per SD", "reason": reason,
-            "partial": pd.Series({"r": -0.2, "ci_low": -0.4, "ci_high": 0.0, "p_value": p, "k": 7}),
-            "count": pd.Series({"rate_ratio": rr, "rr_ci_low": rr * 0.8, "rr_ci_high": rr * 1.2, "p_value": p,
-                                "family": "poisson", "dispersion_p": 0.5, "alpha": 0.0, "cov_type": "cluster",
-                                "n_clusters": 16, "df": 15, "converged": True}),
-            "cv": pd.Series({"gain": gain, "p_value": cv_p, "deviance_full": 1.0, "deviance_controls": 1.1,
-                             "n_folds": 5, "n_permutations": 999})}
-
-
-def test_verdict_rule():
-    one = ll.verdicts([_pair("pulse_change_early", 0.8, 0.001, 0.02, 0.01)])
-    assert (one["verdict"] == "validated").all() and len(one) == 3
-    assert one.set_index("method").loc["count_model", "criterion_met"]
-    cases = [
-        _pair("pulse_change_early", 1.2, 0.001, 0.02, 0.01),      # wrong direction
-        _pair("practice_plateau", 1.3, 0.001, 0.02, 0.01),        # higher is worse: RR > 1 is right
-        _pair("behaviour_index_change", 0.8, 0.001, -0.01, 0.01),  # no out-of-sample gain
-        _pair("empathy_360_midpoint_change", 0.8, 0.001, 0.02, 0.2),  # permutation p too large
-        _pair("practice_sessions", 0.8, 0.001, 0.02, 0.01, reason="12 events, fewer than 40"),
-    ]
-    out = ll.verdicts(cases).drop_duplicates("leading").set_index("leading")["verdict"]
-    assert out.to_dict() == {
-        "pulse_change_early": "not validated", "practice_plateau": "validated",
-        "behaviour_index_change": "not validated", "empathy_360_midpoint_change": "not validated",
-        "practice_sessions": "insufficient data"}
-    # Holm across pairs: three pairs at p = 0.03 each -> adjusted 0.09, none validated; BH keeps 0.03
-    many = [_pair(name, 0.8, 0.03, 0.02, 0.01) for name in ("pulse_change_early", "behaviour_index_change",
-                                                          "empathy_360_midpoint_change")]
-    holm = ll.verdicts(many, p_adjust="holm")
-    assert (holm["verdict"] == "not validated").all()
-    assert holm.loc[holm["method"] == "count_model", "p_adjusted"].to_numpy() == pytest.approx([0.09] * 3)
-    assert "Holm-adjusted p = 0.090" in holm["note"].iloc[0]
-    assert (ll.verdicts(many, p_adjust="fdr_bh")["verdict"] == "validated").all()
+# The verdict rule on constructed inputs: tests/test_leading_lagging_rule.py.
 
 
 # ---------------------------------------------------------------------------

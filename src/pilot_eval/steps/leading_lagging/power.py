@@ -60,6 +60,14 @@ POWER_COLUMNS: tuple[str, ...] = (
     "leaders_total", "org_units_per_arm", "leaders_now", "power", "alpha", "note",
 )
 
+#: Columns of :func:`rollout_power` a step page shows, with their headers.
+POWER_DISPLAY: dict[str, str] = {
+    "lagging": "Later outcome", "effect": "Effect size from", "rate_ratio": "Rate ratio",
+    "leaders_total": "Leaders needed in total", "leaders_per_arm": "Leaders per arm",
+    "org_units_per_arm": "Org units per arm", "design_effect": "Design effect", "leaders_now": "Leaders now",
+    "note": "Note",
+}
+
 #: Power of the rollout sample sizes (the conventional 80 %).
 POWER = 0.8
 

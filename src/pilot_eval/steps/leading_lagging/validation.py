@@ -25,37 +25,40 @@ feedback_within_48h_share      share of feedback sessions given within 48 hours 
 voluntary attrition, HR incidents and escalations in the pilot's last month
 and in the follow-up window, as counts with exposure (person-days).
 
-**Methods** (:func:`validate_pairs`), each adjusting for role, culture and the
-lagging outcome's pre-window rate:
+**The primary test and the verdict** are written down in
+:mod:`pilot_eval.steps.leading_lagging.rule` (``RULE_TEXT``, shown on the step
+page): one pre-declared test per pair, the ``count_model`` (Poisson or negative
+binomial regression of the event count with offset log(person-days), role,
+culture and the pre-window rate as controls, cluster-robust by org unit,
+:mod:`pilot_eval.stats.count_models`), **one-sided** in the hypothesised
+direction; Holm's method over the pairs of one outcome window.  A pair is
+``validated`` when its Holm-adjusted one-sided p is below ``alpha``; ``not
+validated`` otherwise, with the minimal detectable effect at 80 % power
+(:mod:`pilot_eval.stats.detectable`: this pilot's leaders, expected events,
+dispersion and the Scott-Holt design effect of its org units, at the level
+``alpha / m`` of Holm's first step over the ``m`` tested pairs of the window);
+``insufficient data`` when it cannot be tested (reasons below).
+
+**Supporting evidence** (shown, never changes the verdict), each adjusting for
+the same controls:
 
 1. ``partial_correlation`` of the indicator with the lagging rate
    (:mod:`pilot_eval.stats.partial_correlation`);
-2. ``count_model``: Poisson or negative-binomial regression of the event
-   count with offset log(person-days), cluster-robust by org unit
-   (:mod:`pilot_eval.stats.count_models`); the estimate is the rate ratio per SD of
-   the indicator (yes vs no for ``practice_plateau``);
-3. ``cv_permutation``: out-of-sample deviance gain of adding the indicator,
+2. ``cv_permutation``: out-of-sample deviance gain of adding the indicator,
    grouped 5-fold cross-validation by org unit, permutation p-value
    (:mod:`pilot_eval.stats.predictive`).
 
-p-values are adjusted across all tested pairs, per method (Holm by default).
+Their p-values are adjusted the same way (per method and window), for display.
 
-**Verdict rule** (:func:`verdicts`).  A pair is
+``insufficient data`` when fewer than ``max(min_leaders, min_group_size)``
+leaders have both values, when the indicator hardly varies (binary: fewer than
+``min_group_size`` leaders in one class), when there are fewer than
+``events_per_variable`` events per model coefficient (Vittinghoff &
+McCulloch 2007: 5-9), or when the leaders are in fewer than 2 org units.
 
-* ``insufficient data`` when fewer than ``max(min_leaders, min_group_size)``
-  leaders have both values, when the indicator hardly varies (binary: fewer
-  than ``min_group_size`` leaders in one class), when there are fewer than
-  ``events_per_variable`` events per model coefficient (Vittinghoff &
-  McCulloch 2007: 5-9), or when the leaders are in fewer than 2 org units;
-* ``validated`` when **both** (a) the count model's rate ratio is in the
-  expected direction (a better indicator value goes with fewer adverse events)
-  with adjusted p < ``alpha``, **and** (b) the cross-validated deviance gain is
-  positive with permutation p < ``alpha``;
-* ``not validated`` otherwise (the note says which criterion failed).
-
-Because a validated pair must pass the Holm-adjusted test (a), the chance that
-any null pair is validated is at most ``alpha`` (family-wise); with
-``p_adjust="fdr_bh"`` the guarantee is the false discovery rate instead.
+The rule's error rates (false validation of a null indicator, power by size)
+were measured by simulation on several generator designs: ``benchmarks/leading_lagging``,
+:mod:`pilot_eval.steps.leading_lagging.oc`.
 
 References
 ----------
@@ -83,50 +86,66 @@ from pilot_eval.data.cohort import Cohort
 from pilot_eval.data.config import CohortConfig
 from pilot_eval.stats.count_models import fit_count_model
 from pilot_eval.stats.design import control_design, standardise
+from pilot_eval.stats.detectable import (icc_anova, minimal_detectable_rate_ratio, one_sided_p, regression_design_effect,
+                                         slope_standard_error)
 from pilot_eval.stats.partial_correlation import partial_correlation
 from pilot_eval.stats.predictive import P_ADJUST_METHODS, STOP_AFTER, adjust_p_values, cv_predictive_gain
 from pilot_eval.measures._common import PILOT, suppress_small_cells
 from pilot_eval.measures.fidelity import FIDELITY_INDICATORS, fidelity_indicators
+from pilot_eval.data.vocabulary import label
 from pilot_eval.data.windows import pilot_months, pre_months
+from pilot_eval.steps.leading_lagging.rule import (ALPHA, INSUFFICIENT, MDE_POWER, NOT_VALIDATED, VALIDATED,
+                                                   mde_phrase, verdict_text)
 
 #: Pilot months whose pulse makes up the early pulse change.
 EARLY_PULSE_MONTHS: tuple[int, ...] = (0, 1)
 
-VALIDATED = "validated"
-NOT_VALIDATED = "not validated"
-INSUFFICIENT = "insufficient data"
-
-#: Method labels of ``results/leading_lagging.csv``.
-METHODS: tuple[str, ...] = ("partial_correlation", "count_model", "cv_permutation")
+#: The primary (verdict) method and the supporting ones, as in ``results/leading_lagging.csv``.
+PRIMARY_METHOD = "count_model"
+SUPPORTING_METHODS: tuple[str, ...] = ("partial_correlation", "cv_permutation")
+#: Method labels of ``results/leading_lagging.csv`` (primary first).
+METHODS: tuple[str, ...] = (PRIMARY_METHOD, *SUPPORTING_METHODS)
 
 #: Columns of :func:`validate_pairs` (contract columns first).
 RESULT_COLUMNS: tuple[str, ...] = (
     "leading", "lagging", "method", "estimate", "ci_low", "ci_high", "p_value", "p_adjusted",
-    "verdict", "n", "note", "outcome", "period", "events", "scale", "criterion_met",
+    "verdict", "n", "note", "outcome", "period", "events", "scale", "evidence", "criterion_met",
+    "mde", "verdict_text",
 )
+
+__all__ = ["INSUFFICIENT", "NOT_VALIDATED", "VALIDATED"]
 
 
 @dataclasses.dataclass(frozen=True)
 class Indicator:
-    """A leading indicator: what it is and which way is "better"."""
+    """A leading indicator: what it is, its unit and which way is "better"."""
 
     name: str
     description: str
     #: +1: higher is better (expect fewer adverse events); -1: higher is worse.
     better: int
     binary: bool = False
+    #: One standard deviation of the indicator in words; ``{sd}`` is replaced by its value.
+    step: str = ""
+    #: For a yes/no indicator: who has the "yes".
+    yes_text: str = ""
 
 
 #: The leading indicators, in the order reported.
 INDICATORS: dict[str, Indicator] = {
     i.name: i for i in (
-        Indicator("pulse_change_early", "team pulse, pilot months 0-1 minus pre-window months", +1),
-        Indicator("behaviour_index_change", "observed behaviour index, pilot months minus pre months", +1),
-        Indicator("empathy_360_midpoint_change", "360 empathy score, midpoint minus baseline", +1),
-        Indicator("practice_sessions", "practice sessions done in the pilot (pilot leaders)", +1),
+        Indicator("pulse_change_early", "team pulse, pilot months 0-1 minus pre-window months", +1,
+                  step="{sd}-point larger early gain in team pulse"),
+        Indicator("behaviour_index_change", "observed behaviour index, pilot months minus pre months", +1,
+                  step="{sd}-point larger change in the behaviour index (0 to 1 scale)"),
+        Indicator("empathy_360_midpoint_change", "360 empathy score, midpoint minus baseline", +1,
+                  step="{sd}-point larger 360 gain by the midpoint"),
+        Indicator("practice_sessions", "practice sessions done in the pilot (pilot leaders)", +1,
+                  step="{sd} more practice sessions"),
         Indicator("practice_plateau", "practice scores stalled (3 sessions in a row without a new best)",
-                  -1, binary=True),
-        Indicator("feedback_within_48h_share", "share of feedback given within 48 hours", +1),
+                  -1, binary=True, yes_text="leaders whose practice scores stalled"),
+        Indicator("feedback_within_48h_share", "share of feedback given within 48 hours", +1,
+                  step="{pct} percentage points more feedback given within 48 hours"),
     )
 }
 
@@ -262,18 +281,41 @@ def _insufficient_reason(
     events = float(df["events"].sum())
     need_events = events_per_variable * n_predictors
     if events < need_events:
-        return (f"{events:.0f} events, fewer than {need_events:.0f} "
-                f"({events_per_variable:g} per model coefficient)")
+        return (f"{events:.0f} events, fewer than the {need_events:.0f} needed: "
+                f"{events_per_variable:g} per model coefficient")
     if df["org_unit"].nunique() < 2:
         return "leaders in fewer than 2 org units: no grouped cross-validation"
     return ""
 
 
+def planned_standard_error(
+    x: np.ndarray, events: np.ndarray, exposure: np.ndarray, units: np.ndarray, dispersion: float,
+) -> tuple[float, float]:
+    """Standard error of the slope that this pilot's design allows, and its design effect.
+
+    The large-sample standard error of :func:`pilot_eval.stats.detectable.slope_standard_error`
+    with each leader's expected events at the pooled rate (``events.sum() /
+    exposure.sum() * exposure``), the count model's NB2 ``dispersion``, the
+    variance of ``x`` (1 when standardised) and the Scott-Holt design effect
+    ``1 + (m - 1) rho_x rho_y`` of the org units (``m``: size-weighted
+    leaders per unit; ``rho``: ICC(1) of ``x`` and of the event rate).
+    """
+    rate = float(np.sum(events) / np.sum(exposure))
+    mu = rate * np.asarray(exposure, dtype="float64")
+    sizes = pd.Series(units).value_counts().to_numpy(dtype="float64")
+    m = float(np.sum(sizes**2) / np.sum(sizes))
+    rho_x = icc_anova(units, x)
+    rho_y = icc_anova(units, np.asarray(events, dtype="float64") / np.asarray(exposure, dtype="float64"))
+    deff = regression_design_effect(m, rho_x, rho_y)
+    var_x = float(np.var(x, ddof=1))
+    return slope_standard_error(mu, dispersion, var_x, deff), deff
+
+
 def _analyse_pair(
     df: pd.DataFrame, leading: str, config: CohortConfig, n_permutations: int, seed: int | None,
-    n_splits: int, min_clusters: int, min_leaders: int, events_per_variable: float,
+    n_splits: int, min_clusters: int, min_leaders: int, events_per_variable: float, supporting: bool = True,
 ) -> dict:
-    """All three methods for one leading -> lagging pair (one analysis sample)."""
+    """The primary test (and, with ``supporting``, the supporting methods) for one pair."""
     ind = INDICATORS[leading]
     C, cnames = control_design(df, ("role", "culture"), ("pre_rate",), min_level_size=config.min_group_size)
     reason = _insufficient_reason(df, leading, 1 + len(cnames), min_leaders, config.min_group_size,
@@ -284,20 +326,28 @@ def _analyse_pair(
         return out
     x_raw = df[leading].to_numpy(dtype="float64")
     x = x_raw if ind.binary else standardise(x_raw)
+    out["x_sd"] = float(np.std(x_raw, ddof=1))
     y = df["events"].to_numpy(dtype="float64")
     exposure = df["person_days"].to_numpy(dtype="float64")
-    rate = df["events"].to_numpy(dtype="float64") / exposure * measures.RATE_PER_MEMBERS * measures.RATE_PER_DAYS
-    out["partial"] = partial_correlation(x_raw, rate, C).iloc[0]
+    units = df["org_unit"].to_numpy(dtype=object)
     try:
         cm = fit_count_model(y, exposure, np.column_stack([x, C]), [leading, *cnames],
-                             clusters=df["org_unit"].to_numpy(dtype=object), min_clusters=min_clusters)
-        out["count"] = cm.loc[cm["term"] == leading].iloc[0]
+                             clusters=units, min_clusters=min_clusters)
     except (ValueError, np.linalg.LinAlgError) as exc:  # pragma: no cover - defensive
         out["reason"] = f"count model could not be fitted ({exc})"
         return out
-    strata = (df["role"].astype("str") + "|" + df["culture"].astype("str")).to_numpy(dtype=object)
-    out["cv"] = cv_predictive_gain(y, exposure, x, C, df["org_unit"].to_numpy(dtype=object), strata,
-                                   n_splits=n_splits, n_permutations=n_permutations, seed=seed).iloc[0]
+    row = cm.loc[cm["term"] == leading].iloc[0].copy()
+    # hypothesis: a better indicator value goes with fewer events (negative slope when better = +1)
+    row["p_one_sided"] = float(one_sided_p(row["statistic"], -ind.better, float(row["df"])))
+    se, deff = planned_standard_error(x, y, exposure, units.astype("str"), float(row["alpha"]))
+    row["se_planned"], row["design_effect"] = se, deff
+    out["count"] = row
+    if supporting:
+        rate = y / exposure * measures.RATE_PER_MEMBERS * measures.RATE_PER_DAYS
+        out["partial"] = partial_correlation(x_raw, rate, C).iloc[0]
+        strata = (df["role"].astype("str") + "|" + df["culture"].astype("str")).to_numpy(dtype=object)
+        out["cv"] = cv_predictive_gain(y, exposure, x, C, units, strata, n_splits=n_splits,
+                                       n_permutations=n_permutations, seed=seed).iloc[0]
     return out
 
 
@@ -306,7 +356,7 @@ def validate_pairs(
     lagging: pd.DataFrame,
     config: CohortConfig,
     p_adjust: str = "holm",
-    alpha: float = 0.05,
+    alpha: float = ALPHA,
     n_permutations: int = 999,
     seed: int | None = 0,
     n_splits: int = 5,
@@ -314,8 +364,10 @@ def validate_pairs(
     min_leaders: int = 20,
     events_per_variable: float = 5.0,
     leading: Sequence[str] | None = None,
+    supporting: bool = True,
+    periods: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Test every leading -> lagging pair and give each a verdict.
+    """Test every leading -> lagging pair and give each a verdict (rule: :mod:`.rule`).
 
     Parameters
     ----------
@@ -326,9 +378,10 @@ def validate_pairs(
     config
         Supplies ``min_group_size``.
     p_adjust
-        ``"holm"`` or ``"fdr_bh"``; applied across all tested pairs, per method.
+        ``"holm"`` (the rule) or ``"fdr_bh"``; applied across the tested pairs
+        of one outcome window.
     alpha
-        Level of the verdict's tests.
+        Family-wise level of the primary tests (one-sided).
     n_permutations, seed
         Permutations of the cross-validation test and their seed (the same
         seed for every pair, so results do not depend on the pair order).
@@ -340,21 +393,31 @@ def validate_pairs(
         Insufficient-data thresholds (see module docs).
     leading
         Indicators to test (default: all available).
+    supporting
+        Compute the supporting methods (False: only the primary test, as the
+        benchmark does; the verdicts are the same).
+    periods
+        Outcome windows to test (default: all in ``lagging``).  Each window is
+        its own family, so leaving one out does not change the others' verdicts.
 
     Returns
     -------
     DataFrame
-        Three rows per pair (``method`` in :data:`METHODS`) with the columns of
-        :data:`RESULT_COLUMNS`.  ``estimate`` is the partial correlation, the
-        rate ratio, or the cross-validated deviance gain; ``verdict`` is the
-        pair's verdict, repeated on its rows; ``criterion_met`` says whether
-        that method's part of the rule holds; ``note`` explains.
+        Three rows per pair (``method`` in :data:`METHODS`, ``evidence``
+        ``primary`` or ``supporting``) with the columns of
+        :data:`RESULT_COLUMNS`.  ``estimate`` is the rate ratio (primary), the
+        partial correlation, or the cross-validated deviance gain; for the
+        primary row ``p_value`` is one-sided and ``mde`` the minimal detectable
+        rate ratio at 80 % power; ``verdict`` (code) and ``verdict_text``
+        (sentence) are the pair's, repeated on its rows; ``criterion_met``
+        says whether that method's evidence points the hypothesised way at
+        ``alpha`` after adjustment; ``note`` explains.
     """
     if p_adjust not in P_ADJUST_METHODS:
         raise ValueError(f"p_adjust_method must be one of {P_ADJUST_METHODS}, got {p_adjust!r}")
     names = list(leading) if leading is not None else available_leading(indicators)
     keys = lagging[["outcome", "period"]].drop_duplicates().itertuples(index=False)
-    pairs = [(name, o, p) for o, p in keys for name in names]
+    pairs = [(name, o, p) for o, p in keys for name in names if periods is None or p in periods]
     pairs.sort(key=lambda t: (names.index(t[0]),))
     rows = []
     for name, outcome, period in pairs:  # a few dozen pairs
@@ -362,93 +425,126 @@ def validate_pairs(
                       & lagging["period"].eq(period).to_numpy(dtype=bool)]
         df = _pair_sample(indicators, lag, name)
         res = _analyse_pair(df, name, config, n_permutations, seed, n_splits, min_clusters,
-                            min_leaders, events_per_variable)
+                            min_leaders, events_per_variable, supporting)
         rows.append({"leading": name, "outcome": outcome, "period": period, **res})
     return verdicts(rows, p_adjust=p_adjust, alpha=alpha)
 
 
-def verdicts(pair_results: list[dict], p_adjust: str = "holm", alpha: float = 0.05) -> pd.DataFrame:
-    """Adjust p-values across pairs and apply the verdict rule (module docs).
+def _step_text(ind: Indicator, sd: float) -> str:
+    """One standard deviation of the indicator, in words (``a 0.21-point larger ... (one standard deviation)``)."""
+    if not ind.step or not np.isfinite(sd):
+        return "one standard deviation higher value of the indicator"
+    return ind.step.format(sd=f"{sd:.2g}", pct=f"{100 * sd:.0f}") + " (one standard deviation)"
+
+
+def _cv_detail(cv: pd.Series) -> str:
+    return (f"held-out Poisson deviance {cv['deviance_full']:.1f} vs {cv['deviance_controls']:.1f} "
+            f"(controls only); {int(cv['n_folds'])} folds by org unit; "
+            f"{int(cv['n_permutations'])} permutations within role x culture"
+            + (f" (stopped early: {STOP_AFTER} permuted gains reached the observed one)"
+               if bool(cv.get("stopped_early", False)) else "")
+            + (" (stopped early: no permuted gain came near the observed one, so the p-value "
+               "of the full run is decided)" if bool(cv.get("decided_early", False)) else ""))
+
+
+def verdicts(pair_results: list[dict], p_adjust: str = "holm", alpha: float = ALPHA,
+             power: float = MDE_POWER) -> pd.DataFrame:
+    """Adjust the primary p-values within each outcome window and apply the rule.
 
     ``pair_results`` holds one dict per pair: ``leading``, ``outcome``,
     ``period``, ``n``, ``events``, ``scale``, ``reason`` (non-empty =
-    insufficient data) and, when analysed, the method results ``partial``,
-    ``count`` and ``cv`` (rows of the method functions).
+    insufficient data) and, when analysed, ``count`` (the indicator's row of
+    :func:`pilot_eval.stats.count_models.fit_count_model` with
+    ``p_one_sided``, ``se_planned`` and ``design_effect``), ``x_sd`` and, when
+    computed, the supporting ``partial`` and ``cv`` rows.
     """
+    if p_adjust not in P_ADJUST_METHODS:
+        raise ValueError(f"p_adjust_method must be one of {P_ADJUST_METHODS}, got {p_adjust!r}")
     long = []
     for i, r in enumerate(pair_results):
         base = {"_pair": i, "leading": r["leading"], "lagging": lagging_label(r["outcome"], r["period"]),
                 "outcome": r["outcome"], "period": r["period"], "n": r["n"], "events": r["events"],
                 "scale": r["scale"]}
         pc, cm, cv = r.get("partial"), r.get("count"), r.get("cv")
-        long.append({**base, "method": "partial_correlation",
+        long.append({**base, "method": "count_model", "evidence": "primary",
+                     "estimate": np.nan if cm is None else cm["rate_ratio"],
+                     "ci_low": np.nan if cm is None else cm["rr_ci_low"],
+                     "ci_high": np.nan if cm is None else cm["rr_ci_high"],
+                     "p_value": np.nan if cm is None else cm["p_one_sided"],
+                     "_detail": "" if cm is None else _count_note(cm)})
+        long.append({**base, "method": "partial_correlation", "evidence": "supporting",
                      "estimate": np.nan if pc is None else pc["r"],
                      "ci_low": np.nan if pc is None else pc["ci_low"],
                      "ci_high": np.nan if pc is None else pc["ci_high"],
                      "p_value": np.nan if pc is None else pc["p_value"],
-                     "_detail": "" if pc is None else f"controls: role, culture, pre-window rate; k = {int(pc['k'])}"})
-        long.append({**base, "method": "count_model",
-                     "estimate": np.nan if cm is None else cm["rate_ratio"],
-                     "ci_low": np.nan if cm is None else cm["rr_ci_low"],
-                     "ci_high": np.nan if cm is None else cm["rr_ci_high"],
-                     "p_value": np.nan if cm is None else cm["p_value"],
-                     "_detail": "" if cm is None else _count_note(cm)})
-        long.append({**base, "method": "cv_permutation",
+                     "_detail": ("not computed" if cm is not None else "") if pc is None
+                     else f"supporting evidence; controls: role, culture, pre-window rate; k = {int(pc['k'])}"})
+        long.append({**base, "method": "cv_permutation", "evidence": "supporting",
                      "estimate": np.nan if cv is None else cv["gain"],
                      "ci_low": np.nan, "ci_high": np.nan,
                      "p_value": np.nan if cv is None else cv["p_value"],
-                     "_detail": "" if cv is None else (
-                         f"held-out Poisson deviance {cv['deviance_full']:.1f} vs {cv['deviance_controls']:.1f} "
-                         f"(controls only); {int(cv['n_folds'])} folds by org unit; "
-                         f"{int(cv['n_permutations'])} permutations within role x culture"
-                         + (f" (stopped early: {STOP_AFTER} permuted gains reached the observed one)"
-                            if bool(cv.get("stopped_early", False)) else "")
-                         + (" (stopped early: no permuted gain came near the observed one, so the p-value "
-                            "of the full run is decided)"
-                            if bool(cv.get("decided_early", False)) else ""))})
+                     "_detail": ("not computed" if cm is not None else "") if cv is None
+                     else "supporting evidence; " + _cv_detail(cv)})
     out = pd.DataFrame(long)
     out["p_adjusted"] = np.nan
-    for method in METHODS:  # one family per method
-        sel = out["method"].eq(method).to_numpy()
-        out.loc[sel, "p_adjusted"] = adjust_p_values(out.loc[sel, "p_value"].to_numpy(), p_adjust)
-    by_method = {m: out[out["method"] == m].set_index("_pair") for m in METHODS}
+    for _, idx in out.groupby(["method", "period"], sort=False).groups.items():  # one family per window
+        out.loc[idx, "p_adjusted"] = adjust_p_values(out.loc[idx, "p_value"].to_numpy(dtype="float64"), p_adjust)
+    primary = out[out["method"] == "count_model"].set_index("_pair")
+    tested = primary["p_value"].notna()
+    m_family = primary[tested].groupby("period").size().to_dict()
+    support = {(int(i), str(meth)): (float(e), float(pa)) for i, meth, e, pa in
+               zip(out["_pair"], out["method"], out["estimate"], out["p_adjusted"])}
     adj_name = "Holm" if p_adjust == "holm" else "BH"
     verdict: list[str] = []
+    text: list[str] = []
     why: list[str] = []
-    met: list[dict[str, object]] = []
+    mde: list[float] = []
+    met: dict[tuple[int, str], object] = {}
     for i, r in enumerate(pair_results):  # a few dozen pairs
+        ind = INDICATORS[r["leading"]]
         if r["reason"]:
             verdict.append(INSUFFICIENT)
+            text.append(verdict_text(INSUFFICIENT, r["reason"]))
             why.append(r["reason"])
-            met.append({m: pd.NA for m in METHODS})
+            mde.append(np.nan)
             continue
-        cm, cv, pc = (by_method[m].loc[i] for m in ("count_model", "cv_permutation", "partial_correlation"))
-        rr, rr_p = cm["estimate"], cm["p_adjusted"]
-        gain, cv_p = cv["estimate"], cv["p_value"]
-        direction = bool(rr < 1) if INDICATORS[r["leading"]].better > 0 else bool(rr > 1)
-        count_ok = bool(direction and rr_p < alpha)
-        cv_ok = bool(gain > 0 and cv_p < alpha)
-        met.append({"count_model": count_ok, "cv_permutation": cv_ok,
-                    "partial_correlation": bool(pc["p_adjusted"] < alpha) if np.isfinite(pc["p_adjusted"])
-                    else pd.NA})
-        if count_ok and cv_ok:
+        cm = r["count"]
+        p_adj = float(primary.loc[i, "p_adjusted"])
+        ok = bool(p_adj < alpha)
+        m = int(m_family.get(r["period"], 1))
+        direction = -ind.better
+        rr_mde = minimal_detectable_rate_ratio(float(cm["se_planned"]), direction, alpha / m, power,
+                                               float(cm["df"]))
+        mde.append(rr_mde)
+        met[(i, "count_model")] = ok
+        for meth in SUPPORTING_METHODS:
+            est, pa = support[(i, meth)]
+            if not np.isfinite(pa):
+                met[(i, meth)] = pd.NA
+            elif meth == "partial_correlation":
+                met[(i, meth)] = bool(pa < alpha and est * ind.better < 0)
+            else:
+                met[(i, meth)] = bool(pa < alpha and est > 0)
+        if ok:
             verdict.append(VALIDATED)
-            why.append("both criteria met")
+            text.append(verdict_text(VALIDATED))
+            why.append(f"primary test: rate ratio {cm['rate_ratio']:.2f}, one-sided {adj_name}-adjusted "
+                       f"p = {p_adj:.3f} (below {alpha:g}, {m} pairs in the window)")
             continue
-        failed = []
-        if not direction:
-            failed.append("rate ratio not in the expected direction")
-        elif not rr_p < alpha:
-            failed.append(f"count model {adj_name}-adjusted p = {rr_p:.3f}")
-        if not gain > 0:
-            failed.append("no out-of-sample improvement")
-        elif not cv_p < alpha:
-            failed.append(f"permutation p = {cv_p:.3f}")
+        phrase = (mde_phrase(rr_mde, "", ind.yes_text) if ind.binary
+                  else mde_phrase(rr_mde, _step_text(ind, float(r.get("x_sd", np.nan)))))
         verdict.append(NOT_VALIDATED)
-        why.append("; ".join(failed))
+        text.append(verdict_text(NOT_VALIDATED, phrase))
+        wrong = (cm["rate_ratio"] > 1) if ind.better > 0 else (cm["rate_ratio"] < 1)
+        why.append(f"primary test: rate ratio {cm['rate_ratio']:.2f}"
+                   + (" (not in the expected direction)" if wrong else "")
+                   + f", one-sided {adj_name}-adjusted p = {p_adj:.3f} ({m} pairs in the window)")
     pair = out["_pair"].to_numpy()
     out["verdict"] = [verdict[i] for i in pair]
-    out["criterion_met"] = pd.array([met[i][m] for i, m in zip(pair, out["method"])], dtype="boolean")
+    out["verdict_text"] = [text[i] for i in pair]
+    out["mde"] = [mde[i] if meth == "count_model" else np.nan for i, meth in zip(pair, out["method"])]
+    out["criterion_met"] = pd.array([met.get((i, meth), pd.NA) for i, meth in zip(pair, out["method"])],
+                                    dtype="boolean")
     out["note"] = [f"{verdict[i]}: {why[i]}" + (f" | {d}" if d else "") for i, d in zip(pair, out["_detail"])]
     out["_o1"] = out["leading"].map({name: i for i, name in enumerate(INDICATORS)})
     out["_o2"] = out["method"].map({m: i for i, m in enumerate(METHODS)})
@@ -464,24 +560,32 @@ def _count_note(cm: pd.Series) -> str:
     se = (f"cluster-robust by org unit ({int(cm['n_clusters'])} units, t df {int(cm['df'])})"
           if cm["cov_type"] == "cluster" else f"model-based errors (only {int(cm['n_clusters'])} org units)")
     conv = "" if bool(cm["converged"]) else "; fit did not fully converge"
-    return f"{fam} ({disp}); {se}; offset log(person-days){conv}"
+    deff = f"; design effect {float(cm['design_effect']):.2f}" if "design_effect" in cm else ""
+    return f"primary test, one-sided; {fam} ({disp}); {se}; offset log(person-days){deff}{conv}"
 
 
 # ---------------------------------------------------------------------------
 # reading the verdicts
 # ---------------------------------------------------------------------------
-def verdict_table(results: pd.DataFrame) -> pd.DataFrame:
-    """One row per pair: verdict, rate ratio, CV gain and the reason (for display)."""
+def verdict_table(results: pd.DataFrame, labelled: bool = False) -> pd.DataFrame:
+    """One row per pair: verdict, primary test, supporting CV test and the reason (for display).
+
+    With ``labelled``, ``leading`` and ``lagging`` hold human labels instead of codes (for charts).
+    """
     cm = results[results["method"] == "count_model"].set_index(["leading", "lagging"])
     cv = results[results["method"] == "cv_permutation"].set_index(["leading", "lagging"])
     out = pd.DataFrame({
         "n": cm["n"], "events": cm["events"], "scale": cm["scale"],
         "rate_ratio": cm["estimate"], "rr_ci_low": cm["ci_low"], "rr_ci_high": cm["ci_high"],
-        "rr_p_adjusted": cm["p_adjusted"], "cv_gain": cv["estimate"], "cv_p_value": cv["p_value"],
-        "verdict": cm["verdict"],
+        "rr_p_adjusted": cm["p_adjusted"], "mde": cm["mde"], "cv_gain": cv["estimate"],
+        "cv_p_value": cv["p_value"], "verdict": cm["verdict"], "verdict_text": cm["verdict_text"],
         "reason": [note.split(" | ")[0].removeprefix(f"{v}: ") for note, v in zip(cm["note"], cm["verdict"])],
     })
-    return out.reset_index()
+    out = out.reset_index()
+    if labelled:
+        out["leading"] = out["leading"].map(_lab)
+        out["lagging"] = out["lagging"].map(_lab)
+    return out
 
 
 def earned_indicators(results: pd.DataFrame) -> list[str]:
@@ -494,7 +598,7 @@ def summary_text(
     results: pd.DataFrame,
     skipped: pd.DataFrame | None = None,
     p_adjust: str = "holm",
-    alpha: float = 0.05,
+    alpha: float = ALPHA,
 ) -> str:
     """Plain-language conclusion of the validation step (stable for nbval).
 
@@ -509,16 +613,15 @@ def summary_text(
         f"leading -> lagging pairs tested: {len(pairs)} "
         f"({int(counts.get(VALIDATED, 0))} validated, {int(counts.get(NOT_VALIDATED, 0))} not validated, "
         f"{int(counts.get(INSUFFICIENT, 0))} insufficient data)",
-        f"rule: rate ratio in the expected direction with {adj}-adjusted p < {alpha:.3f} "
-        f"AND out-of-sample gain > 0 with permutation p < {alpha:.3f}",
+        f"rule: primary test (count model, one-sided) with {adj}-adjusted p < {alpha:.3f} within each window",
     ]
     cm = results[results["method"] == "count_model"].set_index(["leading", "lagging"])
-    cv = results[results["method"] == "cv_permutation"].set_index(["leading", "lagging"])
-    for (lead, lag) in pairs.loc[pairs["verdict"] == VALIDATED, ["leading", "lagging"]].itertuples(index=False):
-        c, v = cm.loc[(lead, lag)], cv.loc[(lead, lag)]
-        lines.append(f"  validated: {lead} -> {lag}: rate ratio {c['estimate']:.3f} {c['scale']} "
-                     f"(adjusted p {c['p_adjusted']:.3f}), out-of-sample gain {v['estimate']:.3f} "
-                     f"(permutation p {v['p_value']:.3f})")
+    for (lead, lag) in pairs[["leading", "lagging"]].itertuples(index=False):
+        c = cm.loc[(lead, lag)]
+        if c["verdict"] == INSUFFICIENT:
+            continue
+        lines.append(f"  {lead} -> {lag}: rate ratio {c['estimate']:.3f} {c['scale']} "
+                     f"(adjusted one-sided p {c['p_adjusted']:.3f}): {c['verdict_text']}")
     earned = earned_indicators(results)
     tested = [n for n in INDICATORS if n in set(pairs["leading"])]
     judged = set(pairs.loc[pairs["verdict"] != INSUFFICIENT, "leading"])
@@ -530,4 +633,98 @@ def summary_text(
         lines.append("not enough data to judge: " + ", ".join(unjudged))
     if skipped is not None and len(skipped):
         lines.append("skipped: " + ", ".join(f"{r.indicator} ({r.reason})" for r in skipped.itertuples()))
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------
+# for people: labels, sentences and the display table of the step page
+# ---------------------------------------------------------------------------
+#: Human labels of the leading indicators (passed to :func:`pilot_eval.data.vocabulary.label` as ``extra``).
+INDICATOR_LABELS: dict[str, str] = {
+    "pulse_change_early": "early change in team pulse",
+    "behaviour_index_change": "change in observed behaviours",
+    "empathy_360_midpoint_change": "360 empathy change by the midpoint",
+    "practice_sessions": "practice sessions done",
+    "practice_plateau": "practice scores stalled",
+    "feedback_within_48h_share": "feedback given within 48 hours",
+    "count_model": "count model (primary test)",
+    "partial_correlation": "partial correlation (supporting)",
+    "cv_permutation": "out-of-sample prediction (supporting)",
+}
+
+_DASH = "–"
+
+
+def _lab(code: str) -> str:
+    return label(code, INDICATOR_LABELS)
+
+
+def _p_text(p: float) -> str:
+    if not np.isfinite(p):
+        return _DASH
+    return "< 0.001" if p < 0.001 else f"{p:.3f}" if p < 0.1 else f"{p:.2f}"
+
+
+def _rr_text(est: float, lo: float, hi: float, scale: str) -> str:
+    if not np.isfinite(est):
+        return _DASH
+    unit = "per standard deviation" if scale == "per SD" else "yes vs no"
+    return f"{est:.2f} ({lo:.2f} to {hi:.2f}) {unit}"
+
+
+def verdict_display(results: pd.DataFrame) -> pd.DataFrame:
+    """One row per pair for a reader: labels, the verdict sentence, the primary test, the supporting methods.
+
+    All cells are text (rounded, no missing values: a dash where a method was
+    not run or the pair could not be tested).
+    """
+    rows = []
+    by = {m: results[results["method"] == m].set_index(["leading", "lagging"]) for m in METHODS}
+    for key, cm in by[PRIMARY_METHOD].iterrows():  # a few dozen pairs
+        pc, cv = by["partial_correlation"].loc[key], by["cv_permutation"].loc[key]
+        r_txt = (f"r = {pc['estimate']:.2f} (p {_p_text(float(pc['p_adjusted']))})"
+                 if np.isfinite(pc["estimate"]) else _DASH)
+        cv_txt = (f"gain {cv['estimate']:.3f} (permutation p {_p_text(float(cv['p_value']))})"
+                  if np.isfinite(cv["estimate"]) else _DASH)
+        rows.append({
+            "Early signal": _lab(key[0]), "Later outcome": _lab(key[1]), "Verdict": cm["verdict_text"],
+            "Rate ratio (95% CI)": _rr_text(float(cm["estimate"]), float(cm["ci_low"]), float(cm["ci_high"]),
+                                            str(cm["scale"])),
+            "One-sided p, Holm": _p_text(float(cm["p_adjusted"])),
+            "Leaders": f"{int(cm['n'])}", "Events": f"{int(cm['events'])}" if np.isfinite(cm["events"]) else _DASH,
+            "Correlation (supporting)": r_txt, "Out-of-sample prediction (supporting)": cv_txt,
+        })
+    return pd.DataFrame(rows)
+
+
+def summary_markdown(results: pd.DataFrame, skipped: pd.DataFrame | None = None) -> str:
+    """The step's conclusion in sentences (Markdown), for the step page."""
+    cm = results[results["method"] == PRIMARY_METHOD]
+    counts = cm["verdict"].value_counts()
+    lines = [f"**{len(cm)} pairs** of an early signal and a later outcome: "
+             f"**{int(counts.get(VALIDATED, 0))} validated**, {int(counts.get(NOT_VALIDATED, 0))} not validated, "
+             f"{int(counts.get(INSUFFICIENT, 0))} with insufficient data.", ""]
+    for r in cm[cm["verdict"] == VALIDATED].itertuples(index=False):
+        rr = float(r.estimate)
+        what = (f"{100 * (1 - rr):.0f}% fewer events" if rr < 1 else f"{rr:.2f} times the events")
+        unit = "per standard deviation of the early signal" if r.scale == "per SD" else "when the early signal is yes"
+        lines.append(f"* Validated: **{_lab(r.leading)}** predicts **{_lab(r.lagging)}**: {what} {unit} "
+                     f"(rate ratio {rr:.2f}, 95% CI {r.ci_low:.2f} to {r.ci_high:.2f}; one-sided p after "
+                     f"Holm's correction {_p_text(float(r.p_adjusted))}; {int(r.n)} leaders, {int(r.events)} events).")
+    nv = cm[cm["verdict"] == NOT_VALIDATED]
+    for r in nv.itertuples(index=False):
+        lines.append(f"* {_lab(r.leading)} and {_lab(r.lagging)}: {r.verdict_text}.")
+    ins = cm[cm["verdict"] == INSUFFICIENT]
+    if len(ins):
+        reasons = ins["verdict_text"].str.removeprefix(f"{INSUFFICIENT} (").str.removesuffix(")")
+        kinds = reasons.str.replace(r"^\d+ events, fewer than (\d+).*$", r"fewer than \1 events", regex=True)
+        top = kinds.value_counts()
+        lines.append(f"* Insufficient data for {len(ins)} pairs: "
+                     + "; ".join(f"{n} with {k}" for k, n in top.items()) + ".")
+    earned = earned_indicators(results)
+    lines += ["", "Earned a place on the scorecard as an early warning: "
+              + (", ".join(_lab(n) for n in earned) if earned else "none") + "."]
+    if skipped is not None and len(skipped):
+        lines.append("Not built for this cohort: " + "; ".join(
+            f"{_lab(r.indicator)} ({r.reason.split(':')[0]})" for r in skipped.itertuples()) + ".")
     return "\n".join(lines)
