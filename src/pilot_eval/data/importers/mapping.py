@@ -14,8 +14,9 @@ import re
 from typing import Iterable
 
 from pilot_eval.data.contract import TABLES_BY_NAME, Table
+from pilot_eval.data.importers.history import stints_from_events
 from pilot_eval.data.importers.readers import SourceTable
-from pilot_eval.data.importers.spec import WIDE_TARGETS, Problem, Source, TableSpec
+from pilot_eval.data.importers.spec import HISTORY_TABLE, WIDE_TARGETS, Problem, Source, TableSpec
 
 MAX_LINES_SHOWN = 5
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
@@ -107,8 +108,23 @@ def map_table(ts: TableSpec, src: SourceTable) -> tuple[list[dict[str, str]], li
         Everything that stops the import (all of them).
     notes
         What was assumed (e.g. a nullable column left empty).
+
+    With ``format = "history"`` (employees only) the export's rows are HR
+    events mapped onto :data:`~pilot_eval.data.importers.spec.HISTORY_TABLE`,
+    and the rows returned are the stints built from them
+    (:func:`pilot_eval.data.importers.history.stints_from_events`).
     """
-    table = TABLES_BY_NAME[ts.name]
+    if ts.format == "history":
+        events, ev_lines, problems, notes = _map_rows(ts, src, HISTORY_TABLE)
+        if problems:
+            return [], [], problems, notes
+        rows, lines, more, more_notes = stints_from_events(events, ev_lines, ts.file_text)
+        return rows, lines, more, notes + more_notes
+    return _map_rows(ts, src, TABLES_BY_NAME[ts.name])
+
+
+def _map_rows(ts: TableSpec, src: SourceTable, table: Table,
+              ) -> tuple[list[dict[str, str]], list[int], list[Problem], list[str]]:
     wide = ts.format in ("wide", "qualtrics")
     melted: tuple[str, str] | None = None
     if wide:

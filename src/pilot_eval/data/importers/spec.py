@@ -11,7 +11,7 @@ A SPEC is a TOML file; paths in it are relative to the SPEC file::
 
     [tables.ratings]
     file = "exports/360.csv"        # .csv .tsv .txt .xlsx .xls .ods .parquet .jsonl .ndjson .json
-    format = "qualtrics"            # long (default) | wide | qualtrics
+    format = "qualtrics"            # long (default) | wide | qualtrics | history (employees only)
     sheet = "Responses"             # workbooks only
     encoding = "latin-1"            # optional, detected when absent
     delimiter = ";"                 # optional, detected when absent
@@ -35,9 +35,9 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pilot_eval.data.contract import TABLES_BY_NAME
+from pilot_eval.data.contract import TABLES_BY_NAME, Column, Table
 
-FORMATS = ("long", "wide", "qualtrics")
+FORMATS = ("long", "wide", "qualtrics", "history")
 TABLE_KEYS = {"file", "format", "sheet", "encoding", "delimiter", "date_format", "columns", "items",
               "values", "item_column", "value_column"}
 #: For wide formats: which contract column gets the item code and which the cell value.
@@ -46,6 +46,26 @@ WIDE_TARGETS: dict[str, tuple[str, str]] = {
     "pulse": ("item", "score"),
     "observations": ("behaviour", "value"),
 }
+
+
+#: Event labels of a job-history export, after ``[tables.employees.values.event]``.
+HISTORY_EVENTS: tuple[str, ...] = ("hire", "transfer", "voluntary", "involuntary", "promotion", "ignore")
+
+#: The columns a ``format = "history"`` section maps (one row per event).
+HISTORY_TABLE = Table(
+    name="employees",
+    required=True,
+    description="job history: one row per HR event of a worker",
+    columns=(
+        Column("employee_id", "str", False, "the worker"),
+        Column("leader_id", "str", True, "the worker's manager from this event on (hire, transfer)"),
+        Column("group", "str", True, "demographic group, may be missing"),
+        Column("date", "date", False, "the event's effective date"),
+        Column("event", "str", False, ", ".join(f"`{e}`" for e in HISTORY_EVENTS),
+               allowed=HISTORY_EVENTS),
+    ),
+)
+
 
 
 @dataclasses.dataclass(frozen=True)
@@ -175,6 +195,13 @@ def parse_spec(path: str | Path) -> tuple[ImportSpec | None, list[Problem]]:
                 problems.append(Problem(f"{key}.encoding", f"unknown encoding {ts.encoding!r} "
                                                            "(e.g. utf-8, latin-1, cp1252, utf-16)"))
         table = TABLES_BY_NAME[name]
+        if ts.format == "history":
+            if name == "employees":
+                table = HISTORY_TABLE  # one row per HR event; stints are built on import
+            else:
+                problems.append(Problem(f"{key}.format", "format = \"history\" (one row per HR event) "
+                                                         "applies to tables.employees only"))
+                ts.format = "long"
         cols = sec.get("columns", {})
         if not isinstance(cols, dict):
             problems.append(Problem(f"{key}.columns", "must be a table of contract column = source column"))
