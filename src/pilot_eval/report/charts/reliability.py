@@ -12,6 +12,7 @@ import altair as alt
 import pandas as pd
 
 from pilot_eval.data.contract import WAVES
+from pilot_eval.report.charts.base import clip_intervals, clip_marks, clipped_title
 from pilot_eval.stats.guidelines import (
     KOO_LI_BANDS,
     KOO_LI_CUTS,
@@ -70,19 +71,22 @@ def rater_icc_chart(table: pd.DataFrame) -> alt.FacetChart:
         "ci_low": sub["ci_low"].to_numpy(), "ci_high": sub["ci_high"].to_numpy(),
         "band": sub["verdict"].to_numpy(),
     })
+    data = clip_intervals(data, domain=(0, 1))
     base = alt.Chart().encode(
         y=alt.Y("raters:N", title=None, sort=["peer", "direct_report", "all_others"]),
         yOffset=alt.YOffset("wave:N", sort=_WAVES),
         color=alt.Color("wave:N", sort=_WAVES, title="Wave"),
     )
     bars = base.mark_rule(strokeWidth=2).encode(
-        x=alt.X("ci_low:Q", title="ICC (95% CI)", scale=alt.Scale(domain=[0, 1])), x2="ci_high:Q")
+        x=alt.X("lo_shown:Q", title="ICC (95% CI)", scale=alt.Scale(domain=[0, 1])), x2="hi_shown:Q")
     pts = base.mark_point(filled=True, size=50).encode(
         x="estimate:Q", tooltip=["raters", "form", "wave", "estimate", "ci_low", "ci_high", "band"])
-    layered = alt.layer(_rules(list(KOO_LI_CUTS), [f"{c:.2f}" for c in KOO_LI_CUTS]), bars, pts, data=data)
+    layered = alt.layer(_rules(list(KOO_LI_CUTS), [f"{c:.2f}" for c in KOO_LI_CUTS]), bars, pts, clip_marks(base),
+                        data=data)
     return layered.properties(width=300, height=160).facet(
         column=alt.Column("form:N", title=None, sort=["one rater (ICC1)", "the leader's raters (ICC1k)"]),
-    ).properties(title="How consistently do 360 raters see the same leader? (Koo & Li cut-offs dashed)")
+    ).properties(title=clipped_title(
+        "How consistently do 360 raters see the same leader? (Koo & Li cut-offs dashed)", data))
 
 
 def band_probability_chart(table: pd.DataFrame, wave: str | None = "baseline") -> alt.Chart:
