@@ -25,6 +25,7 @@ Examples
 --------
     .venv/bin/python benchmarks/decision/run.py                      # the full run
     .venv/bin/python benchmarks/decision/run.py --cohorts 20 --sizes 45x60 --out /tmp/oc --copy-to ""
+    .venv/bin/python benchmarks/decision/run.py --looks            # error rates of the interim looks (looks.py)
 """
 
 from __future__ import annotations
@@ -446,6 +447,10 @@ def markdown(records: pd.DataFrame, oc: pd.DataFrame, checks: pd.DataFrame, args
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--looks" in argv:  # the interim looks benchmark (issue 16, item 3): looks.py
+        from looks import main as looks_main
+        return looks_main(argv)
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cohorts", type=int, default=200, help="cohorts per scenario and size (split over designs)")
     ap.add_argument("--sizes", default="45x60,90x120", help="pilot x comparison sizes, comma-separated")

@@ -83,3 +83,76 @@ def error_rate_sentence(n_pilot: int, n_comparison: int, oc: pd.DataFrame | None
         text += f"; where it harms a risk outcome, it says scale in about {_in_100(harm['scale'])} in 100"
     n = int(pd.to_numeric(rows["n_cohorts"], errors="coerce").min())
     return text + f" (simulated on {n} or more cohorts per case)."
+
+
+#: The packaged error rates of the interim looks (``benchmarks/decision/run.py --looks``).
+INTERIM_OC_PATH = Path(__file__).with_name("interim_oc.csv")
+INTERIM_OC_COLUMNS = ("method", "scenario", "n_pilot", "n_comparison", "generator", "n_cohorts",
+                      "stop_by_look_3", "stop_overall")
+
+
+def load_interim_oc(path: str | Path | None = None) -> pd.DataFrame | None:
+    """The interim looks' operating characteristics (``interim_oc.csv``), or None when absent or malformed."""
+    p = Path(path) if path is not None else INTERIM_OC_PATH
+    if not p.is_file():
+        return None
+    try:
+        oc = pd.read_csv(p)
+    except (OSError, ValueError, pd.errors.ParserError):
+        return None
+    if any(c not in oc.columns for c in INTERIM_OC_COLUMNS):
+        return None
+    return oc
+
+
+def interim_error_rate_sentence(n_pilot: int, n_comparison: int, oc: pd.DataFrame | None = None,
+                                path: str | Path | None = None) -> str:
+    """A plain sentence on how often the monthly looks stop for harm by mistake, for a pilot of this size.
+
+    Uses the pooled rows (``generator == "pooled"``) with exactly this
+    ``n_pilot`` and ``n_comparison``: the project's rule (``spending_obf``)
+    in the ``no_effect`` scenario (a false stop for harm over the three
+    monthly looks and the final analysis together), the same for looking
+    monthly at 5 % without allowing for it (``naive``), and the ``harm``
+    scenario's share stopped by the pilot's end and overall.  Without such
+    rows it says the error rates have not been measured for this design.
+
+    Examples
+    --------
+    >>> oc = pd.DataFrame({"method": ["spending_obf", "naive", "spending_obf"],
+    ...     "scenario": ["no_effect", "no_effect", "harm"], "n_pilot": 45, "n_comparison": 60,
+    ...     "generator": "pooled", "n_cohorts": 90, "stop_by_look_3": [0.0, 0.08, 0.02],
+    ...     "stop_overall": [0.03, 0.11, 0.6]})
+    >>> interim_error_rate_sentence(45, 60, oc)[:88]
+    'For a pilot like this one (45 pilot and 60 comparison leaders), a training that does no '
+    >>> interim_error_rate_sentence(10, 60, oc)[:66]
+    'The monthly looks have not yet been tested by simulation for a pil'
+    """
+    if oc is None:
+        oc = load_interim_oc(path)
+    size = f"{int(n_pilot)} pilot and {int(n_comparison)} comparison leaders"
+    missing = (f"The monthly looks have not yet been tested by simulation for a pilot of this size ({size}), "
+               "so their error rates for this design are not known.")
+    if oc is None:
+        return missing
+    rows = oc[(pd.to_numeric(oc["n_pilot"], errors="coerce") == n_pilot)
+              & (pd.to_numeric(oc["n_comparison"], errors="coerce") == n_comparison)
+              & (oc["generator"].astype(str) == "pooled")]
+    by = {(str(r["method"]), str(r["scenario"])): r for _, r in rows.iterrows()}
+    null = by.get(("spending_obf", "no_effect"))
+    if null is None or not np.isfinite(float(null["stop_overall"])):
+        return missing
+    text = (f"For a pilot like this one ({size}), a training that does no harm was stopped for harm by mistake "
+            f"in about {_in_100(null['stop_overall'])} in 100 simulated cases over the three monthly looks and the "
+            "final analysis together")
+    naive = by.get(("naive", "no_effect"))
+    if naive is not None:
+        text += (f" (looking every month at the usual 5% level, without allowing for the repeated looks, would "
+                 f"give about {_in_100(naive['stop_overall'])} in 100)")
+    harm = by.get(("spending_obf", "harm"))
+    if harm is not None:
+        text += (f"; where the training doubles HR incidents, the monthly looks stopped it by the pilot's end in "
+                 f"about {_in_100(harm['stop_by_look_3'])} in 100 cases, and the looks and the final analysis "
+                 f"together in about {_in_100(harm['stop_overall'])} in 100")
+    n = int(pd.to_numeric(rows["n_cohorts"], errors="coerce").min())
+    return text + f" (simulated on {n} or more cohorts per case)."
