@@ -17,7 +17,9 @@ Which values count as baseline and endline:
 outcome                       baseline                           endline
 ============================  =================================  ==============================
 empathy_360                   baseline wave                      endline wave
-behaviour_index, pulse        mean of the pre-window months      last month of the pilot
+behaviour_index, pulse        mean of the pre-window months      last month of the pilot (the
+                                                                 last complete one at an interim
+                                                                 look: :func:`endline_month`)
 voluntary_attrition,          pre window (per 100 members        pilot window (or the window
 hr_incidents, escalations     per 90 days)                       given as ``rate_window``)
 ============================  =================================  ==============================
@@ -68,15 +70,60 @@ def _leaders(cohort: Cohort) -> pd.DataFrame:
     return cohort.leaders[list(LEADER_COLUMNS)].copy()
 
 
+#: Dated tables whose latest date says how far a cohort's data reach (see :func:`endline_month`).
+_DATED = ("ratings", "observations", "pulse", "incidents", "sessions")
+#: A month counts as complete when the data reach its last week (a monthly survey or a coding
+#: round need not fall on the month's very last day).
+_LAST_WEEK = 7
+
+
+def latest_date(cohort: Cohort) -> pd.Timestamp | None:
+    """The latest date in the cohort's dated tables (None when they are all empty)."""
+    dates = [pd.to_datetime(cohort.tables[t]["date"]).max() for t in _DATED
+             if t in cohort.tables and len(cohort.tables[t])]
+    dates = [d for d in dates if pd.notna(d)]
+    return max(dates) if dates else None
+
+
+def endline_month(cohort: Cohort) -> int | None:
+    """The pilot month whose values are the endline of the monthly outcomes (pulse, behaviour index).
+
+    The pilot's last month when the data reach it; for a cohort whose data stop earlier (an
+    interim look, ``pilot-eval report --as-of``, or an export taken during the pilot) the last
+    pilot month the data reach to its last week; None when no pilot month is complete yet.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from pilot_eval.data.as_of import cohort_as_of
+    >>> from pilot_eval.data.synth import simulate_cohort
+    >>> c, _ = simulate_cohort(8, 8, seed=3)
+    >>> start = c.config.pilot_start
+    >>> [endline_month(cohort_as_of(c, start + dt.timedelta(days=d))) for d in (20, 30, 60)], endline_month(c)
+    ([None, 0, 1], 2)
+    """
+    months = pilot_months(cohort.config)
+    latest = latest_date(cohort)
+    if latest is None:
+        return None
+    day = (latest.date() - cohort.config.pilot_start).days
+    complete = [m for m in months
+                if day >= min(MONTH_DAYS * (m + 1), cohort.config.pilot_days) - _LAST_WEEK]
+    return complete[-1] if complete else None
+
+
 def periods(cohort: Cohort, outcome: str, rate_window: str = "pilot") -> tuple[str, str]:
     """Plain-language labels of the baseline and endline values of ``outcome``."""
     cfg = cohort.config
-    pre, last = pre_months(cfg), pilot_months(cfg)[-1]
+    pre, last = pre_months(cfg), endline_month(cohort)
     if outcome == "empathy_360":
         return "baseline wave", "endline wave"
     if outcome in RATE_OUTCOMES:
         return "pre window", f"{rate_window.replace('_', '-')} window"
-    return f"pre-window months {pre[0]}..{pre[-1]} (mean)", f"month {last} (last pilot month)"
+    if last is None:
+        return f"pre-window months {pre[0]}..{pre[-1]} (mean)", "no pilot month complete yet"
+    which = "last pilot month" if last == pilot_months(cfg)[-1] else "last complete pilot month so far"
+    return f"pre-window months {pre[0]}..{pre[-1]} (mean)", f"month {last} ({which})"
 
 
 def outcome_frame(
@@ -132,7 +179,7 @@ def outcome_frame(
         wide = wide.rename(columns={"pre": "baseline", rate_window: "endline"})
     else:
         monthly = monthly_values(cohort, outcome, exclude)
-        pre, last = pre_months(cfg), pilot_months(cfg)[-1]
+        pre, last = pre_months(cfg), endline_month(cohort)
         month = monthly["month"].to_numpy(dtype="float64", na_value=np.nan)
         base = (monthly[np.isin(month, pre)].groupby("leader_id", observed=True)["value"].mean()
                 .rename("baseline"))
