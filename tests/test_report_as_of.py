@@ -116,6 +116,19 @@ def test_interim_look_never_scales_and_lagging_is_not_yet(small_cohort, days):
         pd.testing.assert_frame_equal(v, c.tables[k])
 
 
+def test_interim_risk_rows_carry_the_harm_statistic_on_the_data_so_far(small_cohort):
+    """The follow-up is not seen before the pilot's end, so the count models run on the pilot window so far:
+    the risk rows are 'not yet' as lagging indicators but carry p_worse for the interim harm boundary."""
+    c = small_cohort
+    day = c.config.pilot_start + dt.timedelta(days=60)
+    cut = cohort_as_of(c, day)
+    assert cut.config.follow_up_days == 0 and c.config.follow_up_days == 180
+    card = evaluate(c, n_boot=49, seed=1, as_of=day).scorecard.set_index("indicator")
+    for key in ("hr_incidents_change_pct", "escalations_change_pct", "voluntary_attrition_change_pct"):
+        assert card.loc[key, "status"] == NOT_YET and np.isnan(card.loc[key, "value"])
+        assert 0 < card.loc[key, "p_worse"] < 1, key
+
+
 def test_final_rule_from_the_pilots_end(small_cohort):
     c = small_cohort
     res = evaluate(c, n_boot=49, seed=1, as_of=c.config.pilot_end)

@@ -3,7 +3,11 @@
 :func:`cohort_as_of` keeps only what was dated before ``as_of``: ratings,
 observations, pulse answers, incidents and training sessions before that day;
 employees who had joined by then, with an exit or a promotion that came later
-not yet known.  :func:`window_status` says which of the contract's windows a
+not yet known.  The follow-up window is shortened to the part already
+seen (none before the pilot's end), so that every step measures the
+follow-up outcomes on the data so far, not on person-time that is not yet
+known; :func:`planned_config` gives the cohort's settings as planned (for the
+windows a look has not reached).  :func:`window_status` says which of the contract's windows a
 look can already see whole, in part, or not yet; :func:`look_at` numbers the
 look in the pilot's monthly schedule; :func:`cohort_hash` identifies a cohort
 across looks (its settings and leaders, not its growing data files).
@@ -42,6 +46,7 @@ def cohort_as_of(cohort: Cohort, as_of: dt.date) -> Cohort:
     True
     """
     cut = pd.Timestamp(as_of)
+    planned = planned_config(cohort)
     tables = {}
     for name, df in cohort.tables.items():
         if name in DATED_TABLES:
@@ -56,7 +61,32 @@ def cohort_as_of(cohort: Cohort, as_of: dt.date) -> Cohort:
             tables[name] = e.reset_index(drop=True)
         else:
             tables[name] = df.copy()
-    return dataclasses.replace(cohort, tables=tables)
+    seen = max(0, min(planned.follow_up_days, (as_of - planned.pilot_end).days))
+    config = planned if seen == planned.follow_up_days else dataclasses.replace(planned, follow_up_days=seen)
+    out = dataclasses.replace(cohort, tables=tables, config=config)
+    setattr(out, PLANNED_ATTR, planned)  # carried by pickling (the report's cohort cache), not by replace()
+    return out
+
+
+#: Attribute of an as-of cohort holding the settings as planned (before the follow-up was shortened).
+PLANNED_ATTR = "planned_config"
+
+
+def planned_config(cohort: Cohort) -> CohortConfig:
+    """The cohort's settings as planned: for an as-of cohort, with its whole follow-up window.
+
+    Examples
+    --------
+    >>> from pilot_eval.data.synth import simulate_cohort
+    >>> c, _ = simulate_cohort(6, 6, seed=1)
+    >>> early = cohort_as_of(c, c.config.pilot_start + dt.timedelta(days=30))
+    >>> early.config.follow_up_days, planned_config(early).follow_up_days, planned_config(c).follow_up_days
+    (0, 180, 180)
+    >>> cohort_as_of(c, c.config.pilot_end + dt.timedelta(days=45)).config.follow_up_days
+    45
+    """
+    planned = getattr(cohort, PLANNED_ATTR, None)
+    return planned if isinstance(planned, CohortConfig) else cohort.config
 
 
 def window_status(config: CohortConfig, as_of: dt.date | None) -> dict[str, str]:

@@ -21,6 +21,7 @@ from typing import Iterable
 import pandas as pd
 
 from pilot_eval.measures import scores as measures
+from pilot_eval.data.as_of import planned_config
 from pilot_eval.data.cohort import Cohort
 from pilot_eval.data.config import MONTH_DAYS
 from pilot_eval.measures.lagging_outcomes import OUTCOME_COUNTS, available_outcomes, month_outcome_rates
@@ -193,7 +194,7 @@ def twelve_month_view(cohort: Cohort, exclude: Iterable[str] = (),
 
 def twelve_month_sentence(cohort: Cohort) -> str:
     """One sentence: what the 12-month view shows, or when follow-up will reach month 12."""
-    cfg = cohort.config
+    cfg = planned_config(cohort)
     end = twelve_month_end(cfg).date()
     if reaches_month_12(cohort):
         return ("The 12-month view: the early signals in months 2 to 4 of the pilot (where they guide the "

@@ -62,7 +62,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from pilot_eval.data.as_of import cohort_as_of, cohort_hash, look_at, window_status
+from pilot_eval.data.as_of import cohort_as_of, cohort_hash, look_at, planned_config, window_status
 from pilot_eval.data.cohort import Cohort, CohortValidationError, load_cohort
 from pilot_eval.data.cache import private_workdir, shared_cohort, snapshot_inputs
 from pilot_eval.data.params import PARAMETERS, ParameterError, cohort_overrides
@@ -503,7 +503,7 @@ def _build(pm, cohort, data_dir, out_dir, params, notebooks, declared, nb_dir, p
         if prev_dir is not None and previous is not None:
             base["previous_report"] = str(prev_dir)
             paths[str(prev_dir)] = str(previous.path)
-        line = look_line(cohort.config, dt.date.fromisoformat(look["as_of"]) if look["as_of"] else None)
+        line = look_line(planned_config(cohort), dt.date.fromisoformat(look["as_of"]) if look["as_of"] else None)
         with shared_cohort(cohort, cohort_overrides(params), directory=work), \
                 _runtime_dir(work / "tmp"), _as_of_env(look["as_of"]):
             _run_notebooks(pm, notebooks, declared, base, params, tmp, nb_dir, progress, log,
@@ -527,7 +527,7 @@ def _build(pm, cohort, data_dir, out_dir, params, notebooks, declared, nb_dir, p
             "cohort_hash": look["cohort_hash"],
             "as_of": look["as_of"],
             "look": {k: v for k, v in look.items() if k != "cohort_hash"},
-            "settings": cohort.config.as_dict(),
+            "settings": planned_config(cohort).as_dict(),  # as planned, whatever the look
             "parameters": {k: params[k] for k in sorted(params)},
             "skipped_tables": cohort.missing_optional,
             "inputs": {

@@ -22,7 +22,7 @@ from typing import Iterable, cast
 import numpy as np
 import pandas as pd
 
-from pilot_eval.data.as_of import cohort_as_of
+from pilot_eval.data.as_of import cohort_as_of, planned_config
 from pilot_eval.data.cohort import Cohort
 from pilot_eval.data.contract import WAVES
 from pilot_eval.measures.behaviour_exclusions import excluded_behaviours
@@ -162,7 +162,7 @@ def decide(cohort: Cohort, effects: pd.DataFrame | None, reliable_change: pd.Dat
         except (ValueError, np.linalg.LinAlgError) as exc:
             excess = f"the excess share could not be estimated ({exc})"
     card = build_scorecard(cohort, effects, excess, confidence, as_of=as_of)
-    course = recommend_course(card, cohort.config, as_of, fair_comparison=ok, why_not=why, icc1k=icc1k)
+    course = recommend_course(card, planned_config(cohort), as_of, fair_comparison=ok, why_not=why, icc1k=icc1k)
     rec = course.recommendation
     reasons = [rec.headline, *rec.reasons]
     waiting = card[card["status"] == NOT_YET]

@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from pilot_eval.data.as_of import planned_config
 from pilot_eval.data.cohort import Cohort
 from pilot_eval.data.config import CohortConfig
 from pilot_eval.data.windows import month_of, pilot_months, pre_months
@@ -336,6 +337,7 @@ def build_scorecard(
     DataFrame with :data:`SCORECARD_COLUMNS` then :data:`EXTRA_COLUMNS`.
     """
     cfg = cohort.config
+    planned = planned_config(cohort)  # an as-of cohort's follow-up is shortened to what was seen
     ok, why = usable_comparison(cohort)
     n_arm = cohort.leaders["arm"].value_counts()
     small_pilot = int(n_arm.get("pilot", 0)) < cfg.min_group_size
@@ -402,10 +404,10 @@ def build_scorecard(
             "completeness": c["completeness"] if c is not None else np.nan,
             "rater_adequacy": c["rater_adequacy"] if c is not None else np.nan,
             "reliability": c["reliability"] if c is not None else np.nan,
-            "as_of": as_of.isoformat() if as_of else "", "due": "yes" if is_due(spec, cfg, as_of) else "no",
+            "as_of": as_of.isoformat() if as_of else "", "due": "yes" if is_due(spec, planned, as_of) else "no",
             "available_from": "",
         })
-        measurable, when = availability(spec, cfg, as_of)
+        measurable, when = availability(spec, planned, as_of)
         if not measurable and when is not None:
             rows[-1].update(_not_yet(spec.waits_for, when))
     out = pd.DataFrame(rows, columns=[*SCORECARD_COLUMNS, *EXTRA_COLUMNS])
