@@ -17,6 +17,7 @@ from pilot_eval.data.config import MONTH_DAYS, CohortConfig
 from pilot_eval.data.contract import OPTIONAL_TABLES, REQUIRED_TABLES, RATER_TYPES, WAVES
 from pilot_eval.data.windows import WINDOWS, month_of, pilot_months, pre_months, window_of
 from pilot_eval.measures._common import COMPARISON, PILOT
+from pilot_eval.measures.stints import members_by_month
 
 COMPLETENESS_COLUMNS = ("table", "measure", "expected", "observed", "completeness")
 
@@ -183,23 +184,13 @@ def double_coding(observations: pd.DataFrame) -> pd.DataFrame:
 
 
 def team_roster_by_month(employees: pd.DataFrame, config: CohortConfig, months: list[int]) -> pd.DataFrame:
-    """Team members on each leader's roster at any day of each month.
+    """Team members on each leader's roster at any day of each month, each person once.
 
-    Columns: leader_id, month, members.
+    An employee who moved teams in the month counts for the new team (data contract v1.1
+    team history, :func:`pilot_eval.measures.stints.members_by_month`); on a v1 folder this
+    is the number of employee rows on the roster.  Columns: leader_id, month, members.
     """
-    start = pd.Timestamp(config.pilot_start)
-    frames = []
-    s = employees["start_date"]
-    e = employees["end_date"]
-    for m in months:  # a handful of months, vectorised over employees
-        m0 = start + pd.Timedelta(days=30 * m)
-        m1 = m0 + pd.Timedelta(days=30)
-        on = (s < m1) & (e.isna() | (e >= m0))
-        frames.append(employees.loc[on, ["leader_id"]].assign(month=m))
-    if not frames:
-        return pd.DataFrame(columns=["leader_id", "month", "members"])
-    roster = pd.concat(frames, ignore_index=True)
-    return roster.groupby(["leader_id", "month"]).size().rename("members").reset_index()
+    return members_by_month(employees, config, months)
 
 
 def pulse_response_rates(pulse: pd.DataFrame, employees: pd.DataFrame, config: CohortConfig) -> pd.DataFrame:
