@@ -134,7 +134,9 @@ def _employees_table(rng: np.random.Generator, lead: _Leaders, roster: _Roster,
 
 
 def _plant_transfers(rng: np.random.Generator, share: float, lead: _Leaders, roster: _Roster,
-                     promo_day: np.ndarray, cfg: CohortConfig) -> tuple[np.ndarray, ...]:
+                     promo_day: np.ndarray, cfg: CohortConfig,
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                list[dict[str, Any]]]:
     """Split ``share`` of the observed stints at a random day into a transfer stint + a new stint.
 
     A chosen stint ``[start, end]`` of leader A becomes ``[start, d - 1]`` with
@@ -175,7 +177,7 @@ def _plant_transfers(rng: np.random.Generator, share: float, lead: _Leaders, ros
     moves = [{"person": int(p), "from_leader": str(lead.ids[a]), "to_leader": str(lead.ids[b]),
               "from_arm": str(arm[a]), "to_arm": str(arm[b]), "date": int(d)}
              for p, a, b, d in zip(chosen, roster.leader[chosen], new_leader, day)]
-    return person, leader, start, end, exit_type, promo, moves  # type: ignore[return-value]
+    return person, leader, start, end, exit_type, promo, moves
 
 
 def _simulate_pulse(rng: np.random.Generator, lead: _Leaders, roster: _Roster, emp_code: np.ndarray,
