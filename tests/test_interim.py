@@ -156,3 +156,27 @@ def test_spending_alpha_at_the_final_never_changes_scale() -> None:
     # and a card with no warning sign scales under both
     c = card({k: 0.6 for k in interim.HARM_INDICATORS}, empathy=(14.0, 12.5, 15.5))
     assert rule.recommend(c, fair_comparison=True).decision == rule.SCALE
+
+
+def test_plan_gives_the_harm_level_of_each_look_for_the_final_rule() -> None:
+    day = lambda d: CFG.pilot_start + dt.timedelta(days=d)  # noqa: E731
+    p90 = interim.interim_plan(CFG, day(90))
+    assert p90.harm_alpha == pytest.approx(3 * interim.harm_threshold(FR))
+    assert interim.interim_plan(CFG, day(150)).harm_alpha == 0.0          # extra look: nothing spent
+    assert interim.interim_plan(CFG, day(270)).harm_alpha == pytest.approx(rule.FINAL_HARM_ALPHA)
+    # the final rule at the pilot's end with plan.harm_alpha stops exactly where the interim rule does
+    b = interim.harm_threshold(FR)
+    for p in (b * 0.98, b * 1.02):
+        c = card({"escalations_change_pct": p})
+        final_stop = rule.recommend(c, fair_comparison=True, harm_alpha=p90.harm_alpha).decision == rule.STOP
+        assert final_stop == (look(c, 3).decision == interim.STOP_HARM)
+
+
+def test_final_rule_does_not_scale_while_a_risk_outcome_is_not_yet_measurable() -> None:
+    c = card({k: 0.6 for k in interim.HARM_INDICATORS}, empathy=(14.0, 12.5, 15.5))
+    assert rule.recommend(c, fair_comparison=True).decision == rule.SCALE
+    c.loc[c["indicator"] == "voluntary_attrition_change_pct", ["status", "value", "probability"]] = ["not yet", np.nan,
+                                                                                                     np.nan]
+    r = rule.recommend(c, fair_comparison=True)
+    assert r.decision == rule.ITERATE and r.conditions["risk_not_yet"]
+    assert "voluntary attrition" in r.headline and "follow-up" in r.headline

@@ -121,6 +121,13 @@ class InterimPlan:
         True for a look after the pilot's end and before the final (spends nothing).
     final_harm_alpha
         The alpha left for the final rule's harm test.
+    harm_alpha
+        The Holm level of the harm test **at this look**, for a caller that
+        applies :func:`pilot_eval.steps.decision.rule.recommend` here: the
+        final analysis gets ``final_harm_alpha``; a planned interim look
+        ``m`` times its per-outcome boundary (Holm's first step then stops
+        exactly where :func:`interim_recommendation` does); an extra look
+        after the pilot's end 0 (no stop for harm before the final analysis).
     """
 
     day: int
@@ -132,6 +139,17 @@ class InterimPlan:
     is_final: bool
     extra: bool
     final_harm_alpha: float
+    harm_alpha: float = float("nan")
+
+    def __post_init__(self) -> None:
+        if np.isnan(self.harm_alpha):
+            if self.is_final:
+                a = self.final_harm_alpha
+            elif self.extra or not self.fractions:
+                a = 0.0
+            else:
+                a = len(HARM_INDICATORS) * harm_threshold(self.fractions)
+            object.__setattr__(self, "harm_alpha", float(a))
 
 
 def planned_look_days(config: CohortConfig) -> tuple[int, ...]:

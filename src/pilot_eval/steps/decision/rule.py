@@ -29,7 +29,9 @@ page) and applied by :func:`recommend`, in this order:
    meeting it; measured by the decision benchmark: without this condition a
    pilot that doubles HR incidents was told to scale in about 11 in 100
    simulated cases at the sample's size); and no fairness flag (promotion
-   equity below 0.8 with a significant Fisher test).
+   equity below 0.8 with a significant Fisher test); and no risk outcome
+   is still *not yet* measurable (a look before the follow-up window is
+   complete: scaling waits for the lagging risk outcomes).
 5. Otherwise **iterate**.
 
 Every indicator at risk, off track or without data is named in the reasons.
@@ -54,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from pilot_eval.stats.group_sequential import spending
-from pilot_eval.steps.decision.indicators import AT_RISK, HARM_INDICATORS, NO_DATA, OFF_TRACK, OFF_TRACK_P
+from pilot_eval.steps.decision.indicators import AT_RISK, HARM_INDICATORS, NO_DATA, NOT_YET, OFF_TRACK, OFF_TRACK_P
 
 SCALE, ITERATE, STOP = "scale", "iterate", "stop"
 #: Family-wise false-alarm budget of the harm rule (Holm over the three risk outcomes, all looks together).
@@ -83,7 +85,8 @@ RULE_TEXT: tuple[str, ...] = (
     "is within reach (at least a 1 in 10 chance of meeting it); the 360 raters agree well enough (reliability "
     "of at least 0.5); no risk outcome shows a warning sign of harm (a 9 in 10 chance or more that it rose); "
     "HR incidents are not off track (at least a 1 in 10 chance of meeting their target); "
-    "and promotion equity is not flagged (below 0.8 with enough data to tell).",
+    "promotion equity is not flagged (below 0.8 with enough data to tell); "
+    "and every risk outcome can already be measured (scaling waits for the follow-up).",
     "Otherwise iterate: improve the training or the measurement and run another cohort.",
 )
 STATUS_RULE_TEXT = (
@@ -195,13 +198,14 @@ def recommend(scorecard: pd.DataFrame, *, fair_comparison: bool, why_not: str = 
     fairness_flag = bool(air["fairness_flag"])
     reliable = icc1k is None or not np.isfinite(icc1k) or icc1k >= MIN_ICC1K
     hr_off = bool(sc.loc[TARGETED_RISK, "status"] == OFF_TRACK)
+    pending = [r for r in risk if r["status"] == NOT_YET]
     cond = {
         "fair_comparison": bool(fair_comparison), "harm": bool(harmed),
         "futile": bool(emp_ok and emp["ci_high"] < target / 2),
         "effect_above_zero": bool(emp_ok and emp["ci_low"] > 0),
         "target_in_reach": bool(emp_ok and emp["probability"] >= OFF_TRACK_P),
         "reliable": bool(reliable), "harm_warning": bool(warned), "fairness_flag": fairness_flag,
-        "risk_target_off_track": hr_off,
+        "risk_target_off_track": hr_off, "risk_not_yet": bool(pending),
     }
 
     if not fair_comparison:
@@ -215,7 +219,7 @@ def recommend(scorecard: pd.DataFrame, *, fair_comparison: bool, why_not: str = 
         decision = STOP
         headline = "Stop: the 360 empathy effect is too small to reach even half its target."
     elif (cond["effect_above_zero"] and cond["target_in_reach"] and reliable and not warned
-          and not hr_off and not fairness_flag):
+          and not hr_off and not fairness_flag and not pending):
         decision = SCALE
         headline = ("Scale: the training raised 360 empathy beyond chance, compared with similar leaders, "
                     "with no sign of harm.")
@@ -237,6 +241,10 @@ def recommend(scorecard: pd.DataFrame, *, fair_comparison: bool, why_not: str = 
                         "check before scaling.")
         elif fairness_flag:
             headline = "Iterate: the effect is real, but promotion equity in pilot teams is flagged."
+        elif pending:
+            headline = ("Iterate for now: the effect is real so far, but " + " and ".join(
+                r["label"].split(" (")[0].lower() for r in pending)
+                + " cannot be measured yet; decide on scaling when the follow-up is complete.")
         else:
             headline = "Iterate: the effect is real, but the 360 raters do not agree well enough to rely on it."
 
