@@ -114,29 +114,28 @@ def people_in_window(employees: pd.DataFrame, start: pd.Timestamp, end: pd.Times
     s, e, p = s[in_window], e[in_window], p[in_window]
     promo = ((p >= start) & (p < end)).to_numpy(dtype=bool, na_value=False)
     pos = np.arange(len(rows))
-    emp = rows["employee_id"].to_numpy(dtype=object)
-    # promotions in the window -> the stint of the same person whose dates hold the date
-    chosen: dict[object, int] = {}
-    promoted_people: set[object] = set()
+    emp = pd.Series(rows["employee_id"].to_numpy(dtype=object), index=pos)
+    # everyone: the last stint overlapping the window (latest start; ties: later row)
+    order = np.lexsort((pos, s.to_numpy(dtype="datetime64[ns]")))
+    ranked = emp.iloc[order]
+    pick = pd.Series(ranked.index.to_numpy(), index=ranked.to_numpy())
+    pick = pick[~pick.index.duplicated(keep="last")]
+    promoted_people = pd.Index([])
     if promo.any():
-        pr = pd.DataFrame({"employee_id": emp[promo], "carrier": pos[promo], "day": p[promo].to_numpy()})
-        pr = pr.sort_values(["day", "carrier"], kind="stable")
-        st = pd.DataFrame({"employee_id": emp, "holder": pos, "s": s.to_numpy(), "e": e.to_numpy()})
+        # a promotion in the window -> the same person's stint whose dates hold it (else its row)
+        pr = pd.DataFrame({"employee_id": emp[promo].to_numpy(), "carrier": pos[promo],
+                           "day": p[promo].to_numpy()})
+        st = pd.DataFrame({"employee_id": emp.to_numpy(), "holder": pos, "s": s.to_numpy(), "e": e.to_numpy()})
         both = pr.merge(st, on="employee_id", how="left")
-        holds = (both["s"] <= both["day"]) & (both["e"].isna() | (both["e"] >= both["day"]))
-        both = both.assign(pick=np.where(holds.to_numpy(dtype=bool, na_value=False), both["holder"], -1))
+        holds = ((both["s"] <= both["day"]) & (both["e"].isna() | (both["e"] >= both["day"])))
+        both["pick"] = np.where(holds.to_numpy(dtype=bool, na_value=False), both["holder"], -1)
         both = both.sort_values(["day", "carrier", "pick"], ascending=[True, True, False], kind="stable")
         first = both.drop_duplicates("employee_id")  # the person's first promotion in the window
-        for person, carrier, pick in zip(first["employee_id"], first["carrier"], first["pick"]):
-            chosen[person] = int(pick) if pick >= 0 else int(carrier)
-        promoted_people = set(first["employee_id"])
-    # everyone else: the last stint overlapping the window (latest start; ties: later row)
-    order = np.lexsort((pos, s.to_numpy(dtype="datetime64[ns]")))
-    last: dict[object, int] = {}
-    for i in order:  # ascending start: the last assignment wins
-        last[emp[i]] = int(i)
-    pick_pos = np.sort(np.array([chosen.get(k, v) for k, v in last.items()], dtype=np.int64))
-    out = rows.iloc[pick_pos].copy()
+        chosen = pd.Series(np.where(first["pick"] >= 0, first["pick"], first["carrier"]).astype(np.int64),
+                           index=first["employee_id"].to_numpy())
+        pick.loc[chosen.index] = chosen.to_numpy()
+        promoted_people = pd.Index(chosen.index)
+    out = rows.iloc[np.sort(pick.to_numpy(dtype=np.int64))].copy()
     out["promoted"] = out["employee_id"].isin(promoted_people).to_numpy(dtype=bool)
     return out
 

@@ -277,11 +277,10 @@ def _rule_stints_no_overlap(table: TableData, ctx: "Context", out: Collector) ->
     s = stints_of(table)
     if s is None or not s.multi:
         return
-    # latest end among the employee's earlier stints (a long stint may cover several later ones)
-    latest = np.full(len(s.row), -_FAR)
-    for i in np.flatnonzero(s.prev >= 0):  # only employees with two or more stints
-        p = s.prev[i]
-        latest[i] = max(latest[p], s.end[p])
+    # latest end among the employee's earlier stints (a long stint may cover several later ones):
+    # the running maximum of end within the employee, read at the stint before
+    running = pd.Series(s.end).groupby(s.employee, sort=False).cummax().to_numpy()
+    latest = np.where(s.prev >= 0, running[np.maximum(s.prev, 0)], -_FAR)
     hit = (s.prev >= 0) & (s.start <= latest)
     if not hit.any():
         return
