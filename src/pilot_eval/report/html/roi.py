@@ -32,8 +32,15 @@ def _value(measure: str, x: float) -> str:
     return _money(x)
 
 
-def roi_block(res: RoiResult, step_href: str | None = None) -> str:
-    """HTML of the ROI block (all text escaped)."""
+def roi_block(res: RoiResult, step_href: str | None = None, not_yet: str = "") -> str:
+    """HTML of the ROI block (all text escaped).
+
+    ``not_yet``: at an interim look, the sentence saying from when the return can be measured
+    (:func:`pilot_eval.steps.decision.scorecard.roi_not_yet`); then no number is shown.
+    """
+    if not_yet:
+        return (f"<style>{ROI_CSS}</style>" + '<section class="roi"><h2>Return on investment</h2>'
+                f"<p>{esc(not_yet)}</p></section>")
     parts = [f"<style>{ROI_CSS}</style>", '<section class="roi"><h2>Return on investment</h2>',
              f"<p>{esc(summary_sentence(res))}</p>"]
     if res.computed:

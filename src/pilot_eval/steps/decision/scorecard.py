@@ -470,3 +470,35 @@ def data_notes(cohort: Cohort, excluded: Iterable[str] = ()) -> list[str]:
     notes.append(f"Groups under {cohort.config.min_group_size} people are never shown; peer and direct-report "
                  f"scores need at least {cohort.config.min_raters_per_category} raters.")
     return notes
+
+
+def measurable_effects(effects: pd.DataFrame | None, card: pd.DataFrame) -> pd.DataFrame:
+    """The ``effects.csv`` rows of outcomes whose scorecard indicator is measurable at this look.
+
+    At an interim look the risk outcomes are *not yet*: their count rows (estimated on the data so far, for
+    the interim harm boundary only) must not feed anything shown as a result, such as the return on
+    investment.
+
+    Examples
+    --------
+    >>> eff = pd.DataFrame({"outcome": ["hr_incidents", "pulse"], "model": ["count", "ancova"]})
+    >>> card = pd.DataFrame({"indicator": ["hr_incidents_change_pct", "pulse_change"], "status": ["not yet", "at risk"]})
+    >>> measurable_effects(eff, card)["outcome"].tolist()
+    ['pulse']
+    """
+    if effects is None or not len(effects):
+        return pd.DataFrame() if effects is None else effects
+    waiting = set(card.loc[card["status"] == NOT_YET, "indicator"])
+    blocked = {SPECS[k].outcome for k in waiting if k in SPECS and SPECS[k].outcome}
+    return effects[~effects["outcome"].astype(str).isin(blocked)].reset_index(drop=True)
+
+
+def roi_not_yet(card: pd.DataFrame) -> str:
+    """"Not yet (available from ...)" for the return on investment while its risk outcomes are not yet ("" after)."""
+    risk = card[card["indicator"].isin(["hr_incidents_change_pct", "escalations_change_pct",
+                                        "voluntary_attrition_change_pct"]) & (card["status"] == NOT_YET)]
+    if not len(risk):
+        return ""
+    when = max(str(d) for d in risk["available_from"])
+    return (f"Not yet (available from {when}): the return on investment needs the risk outcomes (HR incidents, "
+            "escalations, voluntary attrition) over the follow-up window.")
