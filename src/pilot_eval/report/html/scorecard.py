@@ -322,7 +322,12 @@ def render(
             body.append(f"<tr><td>{esc(w['leader_id'])}</td><td>{esc(w['arm'])}</td><td>{int(w['month'])}</td>"
                         f"<td>{w['pulse']:.2f}</td><td>{w['baseline']:.2f}</td><td>{int(w['n_respondents'])}</td></tr>")
         body.append("</table></div>")
-    body.append('<h2>How to read this page</h2><ul class="small">'
+    not_yet = ("<li><b>Not yet</b>: at a look during the pilot or its follow-up, a lagging indicator whose "
+               "window has not ended shows no number; the date says from when it can be measured. "
+               "<b>Due at this look</b>: leading indicators are reviewed every month, lagging ones at the "
+               "quarter (months 3, 6, 9... from the pilot start) once they can be measured.</li>"
+               if result.as_of is not None else "")
+    body.append(('<h2>How to read this page</h2><ul class="small">'
                 "<li><b>Band</b>: blue bar = 95% range, dot = estimate, dashed line = target, grey line = no change.</li>"
                 "<li><b>360 empathy change</b> is in percent of the scale's full range (percent of maximum "
                 "possible): 100 times the change in scale points divided by the distance from the lowest to the "
@@ -331,9 +336,10 @@ def render(
                 "in percent (a rate ratio of 0.7 is -30%).</li>"
                 "<li><b>Data confidence</b>: mean of data completeness, rater adequacy and measured reliability (0 to 1).</li>"
                 "<li><b>Leading</b> indicators move first (monthly); <b>lagging</b> ones confirm the return later.</li>"
+                "{not_yet}"
                 "<li>Trend lines: pilot (blue) and comparison (orange, dashed) by month from the pilot start; the "
                 "shaded months are the window the number is about; groups too small to show are left out.</li>"
-                "</ul>")
+                "</ul>").replace("{not_yet}", not_yet))
     notes = list(notes)
     if notes:
         body.append('<h2>Notes on the data</h2><ul class="small">' + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>")
