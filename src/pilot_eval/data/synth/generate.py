@@ -88,7 +88,9 @@ def generate_cohort(
         an adverse impact ratio of 0.6), e.g. all ``0.09`` for no adverse impact.
     transfer_share
         Team moves (contract v1.1 team history): the share of the stints on a
-        roster in the observed window whose employee moves to another leader's
+        roster in the observed window (and not ending in a voluntary or
+        involuntary exit, which stay with the leader whose hazard drew them)
+        whose employee moves to another leader's
         team (pilot or comparison alike) on a random day, written as a stint
         ending with ``exit_type = "transfer"`` plus a new stint under the new
         leader.  Default 0.04; ``0`` plants none.  The moves are drawn from
@@ -482,8 +484,10 @@ def _truth(cfg: CohortConfig, lead: _Leaders, effect: float, pulse_effect: float
             "stream": f"numpy.random.default_rng([seed, {TRANSFER_STREAM}])",
             "note": "each move: the employee's stint under from_leader ends the day before date with "
                     "exit_type transfer, a new stint under to_leader starts on date (and keeps the "
-                    "original end and exit); pulse answers and incidents were simulated before the "
-                    "moves, so a moved employee's pulse answers stay with from_leader",
+                    "original end and exit). Only stints without a voluntary or involuntary exit move "
+                    "(every exit stays with the leader whose pulse-linked hazard drew it); pulse answers "
+                    "and incidents were simulated before the moves, so a moved employee's pulse "
+                    "answers stay with from_leader",
             "n_moves": len(moves),
             "n_between_arms": sum(m["from_arm"] != m["to_arm"] for m in moves),
             "moves": moves,

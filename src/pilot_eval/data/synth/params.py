@@ -129,7 +129,7 @@ PROMOTION_PROB = {"A": 0.10, "B": 0.09, "C": 0.06, "missing": 0.08}
 EXIT_RATE_PER_90D = {"voluntary": 0.06, "involuntary": 0.01, "transfer": 0.015}
 REPLACEMENT_PROB = 0.85
 #: Team moves (contract v1.1 team history): share of the stints on a roster in the observed
-#: window (pre + pilot + follow-up) whose employee moves to another cohort leader's team on a
+#: window (pre + pilot + follow-up) and not ending in attrition whose employee moves to another cohort leader's team on a
 #: random day, recorded as a ``transfer`` stint plus a new stint.  Drawn from their own random
 #: stream, ``default_rng([seed, TRANSFER_STREAM])``, so every other table of a seed is unchanged.
 TRANSFER_SHARE = 0.04

@@ -139,9 +139,12 @@ def _plant_transfers(rng: np.random.Generator, share: float, lead: _Leaders, ros
                                 list[dict[str, Any]]]:
     """Split ``share`` of the observed stints at a random day into a transfer stint + a new stint.
 
-    A chosen stint ``[start, end]`` of leader A becomes ``[start, d - 1]`` with
-    exit ``transfer`` and ``[d, end]`` (the original exit, if any) under a
-    leader B != A drawn uniformly (so moves between arms happen at about the
+    Only stints that do not end in a voluntary or involuntary exit are moved
+    (open stints and transfers out of the cohort): the exits were drawn from
+    the first leader's pulse-linked hazard, so they stay with that leader.  A
+    chosen stint ``[start, end]`` of leader A becomes ``[start, d - 1]`` with
+    exit ``transfer`` and ``[d, end]`` (the original end and exit, if any)
+    under a leader B != A drawn uniformly (so moves between arms happen at about the
     share of the other arm's leaders); ``d`` is uniform over the days that
     leave both stints at least one day inside the observed window.  A
     promotion stays on the stint whose days hold it.  Every draw comes from
@@ -151,7 +154,10 @@ def _plant_transfers(rng: np.random.Generator, share: float, lead: _Leaders, ros
     horizon = cfg.pilot_days + cfg.follow_up_days
     lo = np.maximum(roster.start, -cfg.pilot_days).astype(np.float64)  # first observed day
     last = np.where(np.isnan(roster.end), horizon - 1, np.minimum(roster.end, horizon - 1))
-    can = np.flatnonzero((last - lo >= 1) & (lead.n > 1))
+    # only stints that do not end in attrition: the exits were drawn from the first leader's hazard
+    # (pulse-linked), so they stay with that leader and the planted links are not diluted
+    stays = ~np.isin(roster.exit_type, [EXIT_TYPES.index("voluntary"), EXIT_TYPES.index("involuntary")])
+    can = np.flatnonzero((last - lo >= 1) & stays & (lead.n > 1))
     k = int(round(share * len(can)))
     chosen = np.sort(rng.choice(can, size=k, replace=False)) if k else np.zeros(0, dtype=np.int64)
     day = lo[chosen] + 1 + np.floor(rng.random(k) * (last[chosen] - lo[chosen])).astype(np.int64)
