@@ -1,6 +1,6 @@
 # pilot-eval: two commands for everyone (see README.md)
 #   make report   - build .venv, install, write reports/sample/ from data/sample/
-#   make test     - everything CI runs (unit, reference, pipeline tests + nbval)
+#   make test     - what CI runs first (unit, reference, pipeline tests + nbval); make help for the rest
 
 PYTHON ?= python3
 VENV   := .venv
@@ -13,10 +13,15 @@ OUT    ?= reports/sample
 
 help:
 	@echo "make report   write $(OUT)/ from $(DATA)/ (creates .venv on first use)"
-	@echo "make test     layer contract, types and every test but the scenario suites (both cores, about 10 minutes)"
-	@echo "make test-fast  unit and reference tests only, no full report runs (about a minute)"
-	@echo "make test-scenarios  whole reports of the degenerate-cohort corpus, the privacy attack, faults (CI runs it too)"
 	@echo "make report DATA=path/to/cohort OUT=reports/my-pilot P=\"min_group_size=8\"  your own cohort"
+	@echo "make test     what CI checks first: layer contract, types, every test but the scenario suites,"
+	@echo "              the notebooks (nbval); both cores, under 5 minutes on 2 cores; prints its duration"
+	@echo "make test-fast  unit and reference tests: no test marked slow (report runs, browsers, notebooks)"
+	@echo "              or scenario; under 90 seconds"
+	@echo "make test-scenarios  whole-report scenarios CI runs after make test: degenerate cohorts, privacy"
+	@echo "              attack, faults, report variants, the full PDF, every notebook by papermill from the root"
+	@echo "one test file / one test:  .venv/bin/python -m pytest tests/test_icc.py  (-k name for one test)"
+	@echo "one step's notebook:  .venv/bin/papermill notebooks/02_reliability.ipynb /tmp/02.ipynb -p data_dir data/sample"
 	@echo "make lab      open JupyterLab on notebooks/"
 	@echo "make sample   regenerate data/sample/ with the synthetic generator"
 	@echo "make notebooks-refresh  re-run notebooks and store their checked outputs (nbval)"
@@ -34,16 +39,23 @@ install: $(STAMP)
 report: $(STAMP)
 	$(BIN)/pilot-eval report $(DATA) --out $(OUT) $(foreach p,$(P),-p $(p))
 
+# test-fast = not slow and not scenario; test = not scenario (slow included); test-scenarios = scenario.
+# A test that builds a report, starts a browser or a kernel, or runs longer than ~10 s is marked slow.
 test: $(STAMP)
-	$(BIN)/lint-imports --no-cache
-	$(BIN)/mypy src
-	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider -n 2 -m "not scenario"
+	@start=$$(date +%s); \
+	$(BIN)/lint-imports --no-cache && $(BIN)/mypy src && \
+	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider -n 2 -m "not scenario"; \
+	rc=$$?; echo "make test: $$(( $$(date +%s) - start )) s"; exit $$rc
 
 test-scenarios: $(STAMP)
-	$(BIN)/python -m pytest tests -p no:cacheprovider -n 2 -m scenario
+	@start=$$(date +%s); \
+	$(BIN)/python -m pytest tests -p no:cacheprovider -n 2 -m scenario; \
+	rc=$$?; echo "make test-scenarios: $$(( $$(date +%s) - start )) s"; exit $$rc
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest tests -m "not slow" -p no:cacheprovider -n 2
+	@start=$$(date +%s); \
+	$(BIN)/python -m pytest tests -m "not slow and not scenario" -p no:cacheprovider -n 2; \
+	rc=$$?; echo "make test-fast: $$(( $$(date +%s) - start )) s"; exit $$rc
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

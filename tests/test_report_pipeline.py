@@ -18,6 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from conftest import BUILT_REPORT_PARAMS
 from pilot_eval.data.params import ParameterError, parse_assignments
 from pilot_eval.report.build import ReportError, build_report, default_notebooks_dir
 
@@ -61,7 +62,7 @@ def test_manifest_records_inputs_parameters_versions_commit(built):
     assert m["packages"]["pandas"] and m["packages"]["papermill"] and m["packages"]["python"]
     assert "git_commit" in m and m["started_at"] <= m["finished_at"]
     assert m["settings"]["min_group_size"] == 5
-    assert m["parameters"] == {}
+    assert m["parameters"] == BUILT_REPORT_PARAMS
 
 
 def test_html_opens_offline_and_hides_code(built):
@@ -82,7 +83,7 @@ def test_html_opens_offline_and_hides_code(built):
 def test_second_run_gives_byte_identical_results(built, tmp_path):
     cohort, out, _ = built
     again = tmp_path / "again"
-    build_report(cohort, again, progress=False, log=_quiet)
+    build_report(cohort, again, params=BUILT_REPORT_PARAMS or None, progress=False, log=_quiet)
     first = {p.name: _sha(p) for p in (out / "results").glob("*.csv")}
     second = {p.name: _sha(p) for p in (again / "results").glob("*.csv")}
     assert first and first == second
@@ -174,11 +175,7 @@ def test_parameter_override_reaches_notebooks(tiny_cohort, tmp_path):
     assert "raters_at_least_4:" in measures and "raters_at_least_3:" not in measures
 
 
-def test_missing_optional_tables_and_a_small_culture(tiny_cohort, tmp_path):
-    """Every notebook runs without the optional tables, says what it skipped, and a
-    culture of 3 leaders (< min_group_size 5) appears in no file of the report folder:
-    its name, hence any number for it, is in no notebook, HTML page or CSV."""
-    folder = tmp_path / "cohort"
+def _without_optional_tables_and_with_a_small_culture(tiny_cohort: Path, folder: Path) -> Path:
     shutil.copytree(tiny_cohort, folder)
     for stem in ("observations", "behaviours", "incidents", "sessions"):
         (folder / f"{stem}.csv").unlink()
@@ -189,11 +186,17 @@ def test_missing_optional_tables_and_a_small_culture(tiny_cohort, tmp_path):
         cells[ci] = "Atlantis"
         leaders[i] = ",".join(cells)
     (folder / "leaders.csv").write_text("\n".join(leaders) + "\n")
-    out = tmp_path / "out"
-    build_report(folder, out, progress=False, log=_quiet)
-    index = (out / "index.html").read_text(encoding="utf-8")
-    for stem in ("observations", "incidents", "sessions"):
-        assert stem in index
+    return folder
+
+
+def _one_notebook(tmp_path: Path, stem: str) -> Path:
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    shutil.copy(default_notebooks_dir() / f"{stem}.ipynb", nbs)
+    return nbs
+
+
+def _check_skipped_tables_and_no_small_group(out: Path) -> None:
     m = json.loads((out / "manifest.json").read_text())
     assert set(m["skipped_tables"]) >= {"observations", "behaviours", "incidents", "sessions"}
     completeness = (out / "results" / "completeness.csv").read_text()
@@ -202,6 +205,43 @@ def test_missing_optional_tables_and_a_small_culture(tiny_cohort, tmp_path):
     assert hits == []
 
 
+def test_data_quality_step_without_optional_tables_and_with_a_small_culture(tiny_cohort, tmp_path):
+    """The data-quality step alone (the cheap form of the whole-report scenario below): it records
+    the skipped tables, and a culture of 3 leaders (< min_group_size 5) is in no file it writes."""
+    folder = _without_optional_tables_and_with_a_small_culture(tiny_cohort, tmp_path / "cohort")
+    out = tmp_path / "out"
+    build_report(folder, out, notebooks_dir=_one_notebook(tmp_path, "00_data_quality"), progress=False,
+                 log=_quiet)
+    _check_skipped_tables_and_no_small_group(out)
+
+
+@pytest.mark.scenario
+def test_missing_optional_tables_and_a_small_culture(tiny_cohort, tmp_path):
+    """Every notebook runs without the optional tables, says what it skipped, and a
+    culture of 3 leaders (< min_group_size 5) appears in no file of the report folder:
+    its name, hence any number for it, is in no notebook, HTML page or CSV."""
+    folder = _without_optional_tables_and_with_a_small_culture(tiny_cohort, tmp_path / "cohort")
+    out = tmp_path / "out"
+    build_report(folder, out, progress=False, log=_quiet)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for stem in ("observations", "incidents", "sessions"):
+        assert stem in index
+    _check_skipped_tables_and_no_small_group(out)
+
+
+def test_baseline_step_without_comparison_group(tmp_path):
+    """The baseline step alone on a pilot-only cohort (the cheap form of the scenario below)."""
+    from pilot_eval.data.synth import generate_cohort
+
+    generate_cohort(tmp_path / "c", n_pilot=12, n_comparison=0, seed=11, effect=0.3)
+    out = tmp_path / "out"
+    build_report(tmp_path / "c", out, notebooks_dir=_one_notebook(tmp_path, "01_baseline"), progress=False,
+                 log=_quiet)
+    html = (out / "html" / "01_baseline.html").read_text(encoding="utf-8")
+    assert "cannot be assessed" in html
+
+
+@pytest.mark.scenario
 def test_cohort_without_comparison_group_reports(tmp_path):
     from pilot_eval.data.synth import generate_cohort
 

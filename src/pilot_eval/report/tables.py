@@ -27,8 +27,12 @@ CODE_COLUMNS = frozenset({"measure", "method", "outcome", "model", "arm", "wave"
                           "indicator", "kind", "level", "statistic", "behaviour", "group"})
 #: A cell that is a code, not free text (``follow_up``, ``empathy_360:peer``): labelled in any column.
 _CODE = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[_:][A-Za-z0-9]+)+$")
+#: A dummy of a categorical variable: ``role=senior_manager``.
+_CODE_LEVEL = re.compile(r"^[a-z][a-z0-9_]*=[^=\s]+$")
 #: A code inside free text (``direct_report raters per leader``).
 _WORD_CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+#: Above this many columns a table is set in smaller type with breakable headers.
+WIDE_COLUMNS = 9
 P_COLUMNS = frozenset({"p_value", "p_adjusted", "p", "p_perm", "p_permutation", "fisher_p"})
 INT_HINTS = ("n", "n_", "df", "count", "expected", "observed", "min_raters", "events")
 
@@ -42,6 +46,8 @@ TABLE_CSS = (
     ".pe-table td.txt{text-align:left !important}"
     ".pe-table th{background:#f0f4f8;font-weight:600;text-align:left !important;overflow-wrap:normal;"
     "word-break:normal;hyphens:auto}"
+    ".pe-table.pe-wide{font-size:.74rem}.pe-table.pe-wide th,.pe-table.pe-wide td{padding:.2rem .3rem}"
+    ".pe-table.pe-wide th{overflow-wrap:anywhere}.pe-table.pe-wide td.num{white-space:normal}"
     ".pe-wrap{max-width:100%;overflow-x:auto}"
     ".pe-foot{font-size:.8rem;color:#52606d;margin:.1rem 0 1rem}"
     "</style>"
@@ -76,6 +82,25 @@ def format_number(x: float, digits: int = 2) -> str:
     if abs(x) >= 100:
         return f"{x:,.1f}"
     return f"{x:.{digits}f}"
+
+
+def readable(value: object, labels: Mapping[str, str] | None = None, code: bool = False) -> str:
+    """A cell's text for reading: a code (or ``code=True``) as its label, code names inside text as words.
+
+    ``variable=level`` codes (a dummy of a baseline table) read ``variable: level``.
+
+    Examples
+    --------
+    >>> readable("empathy_360:peer"), readable("role=senior_manager"), readable("see hr_incidents above")
+    ('360 empathy score, peers', 'role: senior manager', 'see HR incidents above')
+    """
+    text = str(value)
+    if "=" in text and _CODE_LEVEL.match(text):
+        head, _, tail = text.partition("=")
+        return f"{label(head, labels)}: {label(tail, labels)}"
+    if code or _CODE.match(text):
+        return label(text, labels)
+    return _WORD_CODE.sub(lambda m: label(m.group(0), labels), text)
 
 
 def _is_int_column(name: object, values: pd.Series) -> bool:
@@ -114,7 +139,9 @@ class Table:
             body.append(f"<tr>{tds}</tr>")
         cap = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
         foot = "".join(f"<p class=\"pe-foot\">{html.escape(f)}</p>" for f in self.footnotes)
-        return (f"{TABLE_CSS}<div class=\"pe-wrap\"><table class=\"pe-table\">{cap}<thead><tr>{head}</tr></thead>"
+        # a table of many columns gets smaller type and breaks its headers, so it fits a page
+        cls = "pe-table pe-wide" if len(self.cells.columns) > WIDE_COLUMNS else "pe-table"
+        return (f"{TABLE_CSS}<div class=\"pe-wrap\"><table class=\"{cls}\">{cap}<thead><tr>{head}</tr></thead>"
                 f"<tbody>{''.join(body)}</tbody></table></div>{foot}")
 
     def __repr__(self) -> str:  # plain-text fallback (nbval, terminals)
@@ -185,10 +212,8 @@ def show(df: pd.DataFrame, *, columns: Iterable[str] | Mapping[str, str] | None 
                     texts.append(format_number(fv, digits))
             elif isinstance(v, pd.Timestamp):
                 texts.append(v.date().isoformat())
-            elif col in CODE_COLUMNS or (isinstance(v, str) and _CODE.match(v)):
-                texts.append(label(v, labels))
             else:
-                texts.append(_WORD_CODE.sub(lambda m: label(m.group(0), labels), str(v)))
+                texts.append(readable(v, labels, code=col in CODE_COLUMNS))
         if is_num:
             numeric.add(head)
         out[head] = texts

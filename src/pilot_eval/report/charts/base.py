@@ -23,8 +23,7 @@ import altair as alt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from pilot_eval.data.contract import ARMS, RATER_TYPES, WAVES  # noqa: E402
-from pilot_eval.data.vocabulary import label  # noqa: E402
-from pilot_eval.report.tables import _CODE, _WORD_CODE  # noqa: E402
+from pilot_eval.report.tables import readable  # noqa: E402
 from pilot_eval.data.windows import WINDOWS  # noqa: E402
 from pilot_eval.stats.guidelines import (  # noqa: E402
     NOT_SATISFIED,
@@ -46,11 +45,9 @@ def readable_text(value: str) -> str:
     Examples
     --------
     >>> readable_text("empathy_360:peer"), readable_text("role=team_lead"), readable_text("Window")
-    ('360 empathy score, peers', 'role=team lead', 'Window')
+    ('360 empathy score, peers', 'role: team lead', 'Window')
     """
-    if _CODE.match(value):
-        return label(value)
-    return _WORD_CODE.sub(lambda m: label(m.group(0)), value)
+    return readable(value)
 
 
 def readable_spec(spec: Any, key: str | None = None) -> Any:
@@ -62,7 +59,7 @@ def readable_spec(spec: Any, key: str | None = None) -> Any:
     still match.  Field names and expressions are left alone.
     """
     if isinstance(spec, dict):
-        out = {}
+        out: dict[str, Any] = {}
         for k, v in spec.items():
             if k in ("datasets",) and isinstance(v, dict):
                 out[k] = {name: [_readable_row(r) for r in rows] if isinstance(rows, list) else rows
@@ -281,7 +278,7 @@ def clip_intervals(data: pd.DataFrame, *, low: str = "ci_low", high: str = "ci_h
     return out
 
 
-def clip_marks(base: alt.Chart, horizontal: bool = True, size: int = 70) -> alt.LayerChart:
+def clip_marks(base: alt.Chart, horizontal: bool = True, size: int = 70) -> alt.LayerChart | alt.FacetChart:
     """Triangles at the clipped ends of :func:`clip_intervals`' ``lo_shown`` / ``hi_shown``."""
     axis = "x" if horizontal else "y"
     shapes = ("triangle-left", "triangle-right") if horizontal else ("triangle-down", "triangle-up")
