@@ -22,6 +22,8 @@ E1 moves from L1 (pilot) to L2 (comparison) on day 15 and is promoted on day
 from __future__ import annotations
 
 import datetime as dt
+import doctest
+import importlib
 
 import numpy as np
 import pandas as pd
@@ -156,3 +158,10 @@ def test_v1_roster_gives_the_per_row_results(tables) -> None:
     p = people_in_window(v1, day(0), day(180))
     assert p.index.tolist() == v1.index.tolist()
     assert np.array_equal(p["promoted"].to_numpy(), v1["promoted_date"].notna().to_numpy())
+
+
+@pytest.mark.parametrize("name", ["pilot_eval.measures.stints", "pilot_eval.data.importers.history"])
+def test_examples_run(name: str) -> None:
+    """The Examples sections of the team-history helpers run and print what they say."""
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted >= 2, name

@@ -31,7 +31,14 @@ __all__ = ["stint_days", "people_in_window", "members_by_month", "is_attrition",
 
 
 def is_transfer(employees: pd.DataFrame) -> np.ndarray:
-    """Rows whose stint ended with a move to another team (never attrition)."""
+    """Rows whose stint ended with a move to another team (never attrition).
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"exit_type": ["transfer", None, "voluntary"]})
+    >>> is_transfer(e).tolist()
+    [True, False, False]
+    """
     return employees["exit_type"].eq(TRANSFER).to_numpy(dtype=bool, na_value=False)
 
 
@@ -39,6 +46,13 @@ def is_attrition(employees: pd.DataFrame, kinds: Iterable[str] = ATTRITION_EXITS
     """Rows whose stint ended with an exit of one of ``kinds`` (default: voluntary or involuntary).
 
     A ``transfer`` is never attrition, whatever ``kinds`` says.
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"exit_type": ["transfer", "involuntary", "voluntary", None],
+    ...                   "end_date": pd.to_datetime(["2026-02-01", "2026-03-01", "2026-04-01", None])})
+    >>> is_attrition(e).tolist(), is_attrition(e, ("voluntary", "transfer")).tolist()
+    ([False, True, True, False], [False, False, True, False])
     """
     kinds = [k for k in kinds if k != TRANSFER]
     ended = employees["end_date"].notna().to_numpy(dtype=bool)

@@ -51,7 +51,8 @@ def _spec_template() -> str:
         "# SPEC.toml: how your exports map onto the cohort tables (pilot-eval import SPEC.toml --out COHORT).",
         "# Paths are relative to this file. Every table section needs `file`; a section with only `file`",
         "# maps columns by name. Formats: long (default), wide (one column per item), qualtrics (wide with",
-        "# three header rows). Files: .csv .tsv .txt .xlsx .xls .ods .parquet .jsonl .ndjson .json.",
+        "# three header rows), history (employees: a job-history export, one row per HR event).",
+        "# Files: .csv .tsv .txt .xlsx .xls .ods .parquet .jsonl .ndjson .json.",
         "# Encoding and delimiter are detected when not given; date_format uses Python's strptime codes.",
         "",
         "[cohort]",
@@ -88,6 +89,21 @@ def _spec_template() -> str:
                 "# [tables.ratings.values.rater_type]",
                 "# \"Direct Report\" = \"direct_report\"",
                 "# \"Self\" = \"self\"",
+            ]
+        if t.name == "employees":
+            out += [
+                "# one row per stint with a leader; a move = a row ending with exit_type transfer",
+                "# and the next row under the new leader. A job-history export (one row per event):",
+                "# format = \"history\"",
+                "# [tables.employees.columns]",
+                "# employee_id = \"Worker ID\"",
+                "# leader_id = \"Manager\"",
+                "# date = \"Effective Date\"",
+                "# event = \"Reason\"",
+                "# [tables.employees.values.event]     # hire, transfer, voluntary, involuntary, promotion, ignore",
+                "# \"Hire\" = \"hire\"",
+                "# \"Lateral Move\" = \"transfer\"",
+                "# \"Resignation\" = \"voluntary\"",
             ]
         out.append("")
     return "\n".join(out)
