@@ -67,8 +67,9 @@ def exports(tiny_cohort, tmp_path_factory) -> Path:
     text_row = {c: f"Question text for {c}" for c in q.columns}
     import_row = {c: json.dumps({"ImportId": f"QID_{c}"}) for c in q.columns}
     pd.concat([pd.DataFrame([text_row, import_row]), q]).to_csv(ex / "360.csv", index=False)
-    # roster: XLSX, other names, dates as real dates
+    # roster: XLSX, other names, dates as real dates; with team moves (v1.1: one row per stint)
     e = _read(tiny_cohort, "employees")
+    assert e["employee_id"].duplicated().any() and (e["exit_type"] == "transfer").any()
     roster = pd.DataFrame({
         "Worker ID": e["employee_id"], "Supervisor": e["leader_id"], "EEO Group": e["group"],
         "Hire Date": pd.to_datetime(e["start_date"]), "Termination Date": pd.to_datetime(e["end_date"]),

@@ -515,7 +515,7 @@ README_INTRO = (
     "generator built in), so the analyses can be checked against known answers. "
     "No real person is in it.\n"
     "\n"
-    "The data dictionary below is generated from `src/pilot_eval/contract.py` "
+    "The data dictionary below is generated from `src/pilot_eval/data/contract.py` "
     "(`python -m pilot_eval.data.contract --write-readme data/sample/README.md`); "
     "edit the contract, not this block.\n"
 )
