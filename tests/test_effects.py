@@ -339,11 +339,18 @@ def _run_notebook(cohort_dir: Path, out: Path) -> nbformat.NotebookNode:
 
 
 def _stdout(nb) -> str:
-    return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-                   if o.get("output_type") == "stream")
+    """The text a reader sees: printed streams and the plain-text form of displayed sentences."""
+    parts = []
+    for c in nb.cells:
+        for o in c.get("outputs", []) if c.cell_type == "code" else []:
+            if o.get("output_type") == "stream":
+                parts.append(o.get("text", ""))
+            elif o.get("output_type") in ("display_data", "execute_result"):
+                parts.append(str(o.get("data", {}).get("text/plain", "")))
+    return "\n".join(parts)
 
 
-@pytest.mark.slow
+@pytest.mark.scenario
 def test_notebook_runs_without_comparison_group(tmp_path):
     generate_cohort(tmp_path / "c", n_pilot=20, n_comparison=0, seed=8)
     nb = _run_notebook(tmp_path / "c", tmp_path)
@@ -352,7 +359,7 @@ def test_notebook_runs_without_comparison_group(tmp_path):
     assert set(res.model) == {"prepost"}
 
 
-@pytest.mark.slow
+@pytest.mark.scenario
 def test_notebook_runs_without_optional_tables(tmp_path):
     generate_cohort(tmp_path / "c", n_pilot=20, n_comparison=20, seed=9)
     for f in ("observations.csv", "behaviours.csv", "incidents.csv", "sessions.csv"):

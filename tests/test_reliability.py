@@ -589,7 +589,7 @@ def _visible_text(html: str) -> str:
     return re.sub(r"data:([\w/+.-]+);base64,([A-Za-z0-9+/=]+)", decode, html)
 
 
-@pytest.mark.slow
+@pytest.mark.scenario
 def test_notebook_pipeline_writes_contract_results_and_no_ids(generated, tmp_path):
     """Run 02_reliability through build_report (papermill + HTML export) on a generated cohort."""
     from pilot_eval.report.build import build_report
