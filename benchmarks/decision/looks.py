@@ -99,8 +99,8 @@ def make_look_tasks(cohorts: int, sizes: list[tuple[int, int]], generators: list
     ``cohorts`` is per scenario, size and design; the seeds are the decision benchmark's.
     """
     tasks: list[LookTask] = []
-    for z, (n_p, n_c) in enumerate(sizes):
-        for r in range(cohorts):
+    for r in range(cohorts):
+        for z, (n_p, n_c) in enumerate(sizes):
             for s in scenarios:
                 for gen in generators:
                     gi = GENERATORS.index(gen)
@@ -306,8 +306,12 @@ def markdown(records: pd.DataFrame, table: pd.DataFrame, args: argparse.Namespac
         "",
         f"`benchmarks/decision/run.py --looks` ran on {len(records)} synthetic cohorts with planted truth "
         f"({args.cohorts} per scenario, size and generator design; designs {', '.join(sorted(ok['generator'].unique()))}); "
-        f"seed {args.seed}; wall time {wall_s / 60:.1f} min on one process under `nice` while other work ran "
-        f"(median {ok['seconds'].median():.1f} s per cohort for its three looks and the final: inflated by the load).",
+        f"seed {args.seed}; "
+        + (f"wall time {wall_s / 60:.1f} min" if not args.summarise else
+           f"summarised from `{Path(args.summarise).name}`, {ok['seconds'].sum() / 60:.0f} CPU-minutes in all")
+        + f" on one process under `nice` while other work ran (median {ok['seconds'].median():.1f} s per cohort "
+        "for its three looks and the final: inflated by the load)."
+        + (f" {args.note}" if args.note else ""),
         "",
         "Schedule: looks on days " + ", ".join(cfg_days.split(";")) + f" (the pilot's end), then the final analysis "
         f"when the follow-up is complete (day {hz}). Information fraction of a look = share of the person-time from "
@@ -391,6 +395,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--summarise", default="", metavar="RECORDS")
     ap.add_argument("--copy-to", default=str(REPO / "src" / "pilot_eval" / "steps" / "decision" / "interim_oc.csv"))
+    ap.add_argument("--note", default="", help="a sentence for the page (e.g. the code version the run used)")
     ap.add_argument("--quiet", action="store_true")
     args, _ = ap.parse_known_args(argv)
     t0 = time.perf_counter()

@@ -51,6 +51,8 @@ from __future__ import annotations
 import math
 from typing import Callable, Literal, Sequence
 
+__all__ = ["SPENDING_FUNCTIONS", "spending", "crossing_probabilities", "spending_boundaries", "nominal_levels"]
+
 import numpy as np
 from scipy import optimize, stats
 
@@ -137,9 +139,9 @@ def _tail(x: np.ndarray | None, wf: np.ndarray | None, tk: float, prev_t: float,
         loc, scale = drift * tk, math.sqrt(tk)
         out = float(stats.norm.sf(upper, loc=loc, scale=scale))
         return out + (float(stats.norm.cdf(-upper, loc=loc, scale=scale)) if sides == 2 else 0.0)
-    loc, scale = x + drift * (tk - prev_t), math.sqrt(tk - prev_t)
-    out = float(wf @ stats.norm.sf(upper, loc=loc, scale=scale))
-    return out + (float(wf @ stats.norm.cdf(-upper, loc=loc, scale=scale)) if sides == 2 else 0.0)
+    locs, sd = x + drift * (tk - prev_t), math.sqrt(tk - prev_t)
+    out = float(wf @ stats.norm.sf(upper, loc=locs, scale=sd))
+    return out + (float(wf @ stats.norm.cdf(-upper, loc=locs, scale=sd)) if sides == 2 else 0.0)
 
 
 def _advance(x: np.ndarray | None, wf: np.ndarray | None, tk: float, prev_t: float, c: float, sides: int,

@@ -6,6 +6,11 @@ size, the share of cohorts told to scale, iterate or stop (columns
 ``scenario, n_pilot, n_comparison, n_cohorts, scale, iterate, stop``).  A
 copy ships with the package; :func:`error_rate_sentence` quotes it for a
 pilot of the cohort's own size on the executive page.
+
+The interim (monthly) looks have their own table, ``interim_oc.csv``
+(``benchmarks/decision/run.py --looks``: the share of simulated pilots stopped
+for harm by each look, per method, scenario and size);
+:func:`interim_error_rate_sentence` quotes it on the page of an interim look.
 """
 
 from __future__ import annotations
