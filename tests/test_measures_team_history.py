@@ -32,7 +32,8 @@ import pytest
 from pilot_eval.data.config import CohortConfig
 from pilot_eval.measures.lagging_outcomes import period_outcome_rates
 from pilot_eval.measures.scores import headcount, outcome_rates, promotion_rates
-from pilot_eval.measures.stints import is_attrition, is_transfer, members_by_month, people_in_window, stint_days
+from pilot_eval.measures.stints import (OUTSIDE, is_attrition, is_transfer, members_by_month, people_in_window,
+                                        stint_days, team_moves)
 
 START = dt.date(2026, 1, 5)
 CONFIG = CohortConfig(name="history", pilot_start=START, pilot_days=90, follow_up_days=90)
@@ -158,6 +159,31 @@ def test_v1_roster_gives_the_per_row_results(tables) -> None:
     p = people_in_window(v1, day(0), day(180))
     assert p.index.tolist() == v1.index.tolist()
     assert np.array_equal(p["promoted"].to_numpy(), v1["promoted_date"].notna().to_numpy())
+
+
+def test_team_moves_by_arm(tables) -> None:
+    emp, leaders = tables
+    # E1: L1 (pilot) -> L2 (comparison); E5: L1 (pilot) -> outside the cohort
+    assert team_moves(emp, leaders).values.tolist() == [["pilot", "comparison", 1], ["pilot", OUTSIDE, 1]]
+
+
+def test_team_moves_of_the_sample_match_its_truth() -> None:
+    """Reference: truth.json of data/sample lists the planted moves."""
+    import json
+    from pathlib import Path
+
+    from pilot_eval.data.cohort import load_cohort
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample"
+    truth = json.loads((sample / "truth.json").read_text(encoding="utf-8"))["team_moves"]
+    c = load_cohort(sample)
+    got = team_moves(c.employees, c.leaders)
+    inside = got[got["to_arm"] != OUTSIDE]
+    assert inside["moves"].sum() == truth["n_moves"]
+    assert inside.loc[inside["from_arm"] != inside["to_arm"], "moves"].sum() == truth["n_between_arms"]
+    # every other transfer leaves the cohort (the generator's exits by transfer)
+    assert got.loc[got["to_arm"] == OUTSIDE, "moves"].sum() == (
+        (c.employees["exit_type"] == "transfer").sum() - truth["n_moves"])
 
 
 @pytest.mark.parametrize("name", ["pilot_eval.measures.stints", "pilot_eval.data.importers.history"])

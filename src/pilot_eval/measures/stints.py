@@ -27,7 +27,11 @@ from pilot_eval.data.config import MONTH_DAYS, CohortConfig
 from pilot_eval.data.contract import ATTRITION_EXITS, TRANSFER
 from pilot_eval.measures._common import days_since
 
-__all__ = ["stint_days", "people_in_window", "members_by_month", "is_attrition", "is_transfer"]
+__all__ = ["stint_days", "people_in_window", "members_by_month", "is_attrition", "is_transfer",
+           "team_moves", "OUTSIDE"]
+
+#: ``to_arm`` of a transfer with no later stint: the person moved to a team outside the cohort.
+OUTSIDE = "outside the cohort"
 
 
 def is_transfer(employees: pd.DataFrame) -> np.ndarray:
@@ -204,3 +208,38 @@ def _last_stint(employees: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp)
     ranked = rows.iloc[order]
     keep = ~ranked["employee_id"].duplicated(keep="last").to_numpy(dtype=bool)
     return ranked[keep].sort_index()
+
+
+def team_moves(employees: pd.DataFrame, leaders: pd.DataFrame) -> pd.DataFrame:
+    """How many team moves there are, by the arm left and the arm joined (no IDs).
+
+    A move is a stint ending with ``exit_type = "transfer"``; it goes to the
+    arm of the same employee's next stint (by start_date), or to
+    :data:`OUTSIDE` when there is none.
+
+    Returns
+    -------
+    DataFrame
+        ``from_arm, to_arm, moves`` (int64), one row per pair that occurs, sorted.
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"employee_id": ["E1", "E1", "E2", "E3"], "leader_id": ["A", "B", "A", "B"],
+    ...                   "start_date": pd.to_datetime(["2025-01-01", "2026-02-01", "2025-01-01", "2025-01-01"]),
+    ...                   "exit_type": ["transfer", None, "transfer", None]})
+    >>> ld = pd.DataFrame({"leader_id": ["A", "B"], "arm": ["pilot", "comparison"]})
+    >>> team_moves(e, ld).values.tolist()
+    [['pilot', 'comparison', 1], ['pilot', 'outside the cohort', 1]]
+    """
+    arm = pd.Series(leaders["arm"].astype(str).to_numpy(), index=leaders["leader_id"].astype(str).to_numpy())
+    e = pd.DataFrame({"employee_id": employees["employee_id"].astype(str).to_numpy(),
+                      "arm": employees["leader_id"].astype(str).map(arm).to_numpy(),
+                      "start": pd.to_datetime(employees["start_date"]).to_numpy(),
+                      "transfer": is_transfer(employees)})
+    e = e.sort_values(["employee_id", "start"], kind="stable").reset_index(drop=True)
+    nxt = e.groupby("employee_id", sort=False)["arm"].shift(-1)
+    moved = e[e["transfer"]].assign(to_arm=nxt[e["transfer"]].fillna(OUTSIDE))
+    out = (moved.rename(columns={"arm": "from_arm"}).groupby(["from_arm", "to_arm"], sort=True)
+           .size().rename("moves").reset_index())
+    out["moves"] = out["moves"].astype("int64")
+    return out
