@@ -200,7 +200,7 @@ def test_stints_from_events_by_hand() -> None:
     assert lines == [2, 4, 6, 8] and problems == [] and len(notes) == 1
 
 
-@pytest.mark.slow
+@pytest.mark.scenario
 def test_acceptance_report_runs_on_the_imported_job_history(workday, tmp_path) -> None:
     """Acceptance (issue 14): the Workday-style job history imports and the report runs on it."""
     cohort = tmp_path / "cohort"
