@@ -32,6 +32,18 @@ LABELS: dict[str, str] = {
     "ancova": "ANCOVA (baseline, role, culture)", "mixed": "mixed model (waves)",
     "did": "difference-in-differences", "matched": "propensity matching",
     "count": "count model (rate ratio)",
+    # leading indicators and the methods of the leading -> lagging step
+    "pulse_change_early": "early change in team pulse",
+    "behaviour_index_change": "change in observed behaviours",
+    "empathy_360_midpoint_change": "360 empathy change by the midpoint",
+    "practice_sessions": "practice sessions done",
+    "practice_plateau": "practice scores stalled",
+    "feedback_within_48h_share": "feedback given within 48 hours",
+    "count_model": "count model (primary test)",
+    "partial_correlation": "partial correlation (supporting)",
+    "cv_permutation": "out-of-sample prediction (supporting)",
+    "evidence": "evidence", "verdict_text": "verdict", "mde": "smallest detectable rate ratio",
+    "primary": "primary test", "supporting": "supporting evidence",
     # reliability methods
     "ICC1": "ICC(1,1): one rater, one-way", "ICC2": "ICC(2,1): one rater, absolute agreement",
     "ICC3": "ICC(3,1): one rater, consistency", "ICC1k": "ICC(1,k): mean of the raters, one-way",
