@@ -31,6 +31,10 @@ CONTRACT_ORDER: tuple[str, ...] = tuple(t.name for t in CONTRACT_TABLES)
 # --------------------------------------------------------------------------
 # Public API
 # --------------------------------------------------------------------------
+#: Follow-up window of generated cohorts (days after the pilot's end); 270 or more reaches month 12.
+FOLLOW_UP_DAYS = 180
+
+
 def generate_cohort(
     out_dir: str | os.PathLike[str],
     n_pilot: int = 45,
@@ -44,6 +48,7 @@ def generate_cohort(
     pilot_rate_ratio: Mapping[str, float] | None = None,
     promotion_prob: Mapping[str, float] | None = None,
     transfer_share: float = TRANSFER_SHARE,
+    follow_up_days: int = FOLLOW_UP_DAYS,
 ) -> dict[str, Any]:
     """Write a synthetic pilot cohort with planted ground truth.
 
@@ -97,6 +102,10 @@ def generate_cohort(
         their own random stream (``default_rng([seed, TRANSFER_STREAM])``), so
         every table but ``employees.csv`` is the same for any share; the
         moves are listed in ``truth.json`` (``team_moves``).
+    follow_up_days
+        Length of the follow-up window after the pilot (default 180 days;
+        270 or more reaches month 12, for the 12-month view of the report).
+        Exits, incidents and pulse answers are simulated to its end.
 
     Returns
     -------
@@ -130,7 +139,7 @@ def generate_cohort(
     if file_format not in ("csv", "parquet"):
         raise ValueError(f"file_format must be 'csv' or 'parquet', got {file_format!r}")
     args = _checked(n_pilot, n_comparison, seed, effect, pulse_effect, pilot_rate_ratio, promotion_prob,
-                    transfer_share)
+                    transfer_share, follow_up_days)
     out = Path(out_dir).absolute()
     _prepare_out_dir(out)
     cfg, tables, truth = _build(*args, file_format, pilot_start)  # type: ignore[call-arg]  # args is the checked tuple
@@ -161,6 +170,7 @@ def simulate_cohort(
     pilot_rate_ratio: Mapping[str, float] | None = None,
     promotion_prob: Mapping[str, float] | None = None,
     transfer_share: float = TRANSFER_SHARE,
+    follow_up_days: int = FOLLOW_UP_DAYS,
 ) -> tuple[Cohort, dict[str, Any]]:
     """The cohort :func:`generate_cohort` would write, in memory, without files.
 
@@ -173,7 +183,7 @@ def simulate_cohort(
 
     Parameters
     ----------
-    n_pilot, n_comparison, seed, effect, pilot_start, pulse_effect, pilot_rate_ratio, promotion_prob, transfer_share
+    n_pilot, n_comparison, seed, effect, pilot_start, pulse_effect, pilot_rate_ratio, promotion_prob, transfer_share, follow_up_days
         As for :func:`generate_cohort`.
 
     Returns
@@ -190,7 +200,7 @@ def simulate_cohort(
     """
     pilot_start = _as_date(pilot_start)
     args = _checked(n_pilot, n_comparison, seed, effect, pulse_effect, pilot_rate_ratio, promotion_prob,
-                    transfer_share)
+                    transfer_share, follow_up_days)
     cfg, tables, truth = _build(*args, "memory", pilot_start)  # type: ignore[call-arg]  # args is the checked tuple
     typed = {name: _to_typed(tables[name], pilot_start) for name in CONTRACT_ORDER if name in tables}
     # as load_cohort reads cohort.toml: every indicator's target, the file's over the defaults
@@ -209,7 +219,8 @@ def _as_date(pilot_start: Any) -> dt.date:
 def _checked(n_pilot: int, n_comparison: int, seed: int, effect: float, pulse_effect: float | None,
              pilot_rate_ratio: Mapping[str, float] | None,
              promotion_prob: Mapping[str, float] | None = None,
-             transfer_share: float = TRANSFER_SHARE) -> tuple[Any, ...]:
+             transfer_share: float = TRANSFER_SHARE,
+             follow_up_days: int = FOLLOW_UP_DAYS) -> tuple[Any, ...]:
     """The arguments, checked and normalised (ValueError otherwise)."""
     if int(n_pilot) != n_pilot or n_pilot < 1:
         raise ValueError(f"n_pilot must be a positive integer, got {n_pilot!r}")
@@ -234,21 +245,23 @@ def _checked(n_pilot: int, n_comparison: int, seed: int, effect: float, pulse_ef
     if not (isinstance(transfer_share, (int, float)) and np.isfinite(transfer_share)
             and 0 <= transfer_share <= 0.5):
         raise ValueError(f"transfer_share must be a number in [0, 0.5], got {transfer_share!r}")
+    if isinstance(follow_up_days, bool) or int(follow_up_days) != follow_up_days or not 0 <= follow_up_days <= 730:
+        raise ValueError(f"follow_up_days must be a whole number of days in [0, 730], got {follow_up_days!r}")
     return (int(n_pilot), int(n_comparison), int(seed), float(effect),
             None if pulse_effect is None else float(pulse_effect), rate_ratio, promotion,
-            float(transfer_share))
+            float(transfer_share), int(follow_up_days))
 
 
 def _build(n_pilot: int, n_comparison: int, seed: int, effect: float, pulse_effect: float | None,
            rate_ratio: dict[str, float], promotion: dict[str, float], transfer_share: float,
-           file_format: str, pilot_start: dt.date,
+           follow_up_days: int, file_format: str, pilot_start: dt.date,
            ) -> tuple[CohortConfig, dict[str, dict[str, _Col]], dict[str, Any]]:
     """Simulate every table (one ``default_rng(seed)``; the team moves their own stream) and the truth."""
     cfg = CohortConfig(
         name=f"Synthetic pilot cohort (seed {seed}, effect {effect:g})",
         pilot_start=pilot_start,
         pilot_days=90,
-        follow_up_days=180,
+        follow_up_days=follow_up_days,
         scale_min=1,
         scale_max=5,
         min_group_size=5,
@@ -266,6 +279,8 @@ def _build(n_pilot: int, n_comparison: int, seed: int, effect: float, pulse_effe
         knobs["promotion_prob"] = {k: _r(promotion[k]) for k in sorted(promotion)}
     if transfer_share != TRANSFER_SHARE:
         knobs["transfer_share"] = _r(transfer_share)
+    if follow_up_days != FOLLOW_UP_DAYS:
+        knobs["follow_up_days"] = int(follow_up_days)
     pulse_effect = PULSE_EFFECT_PER_EFFECT * effect if pulse_effect is None else float(pulse_effect)
     rng = np.random.default_rng(seed)
 
