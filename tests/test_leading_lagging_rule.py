@@ -6,7 +6,8 @@ References named by the tests:
   maximum-likelihood fit (``statsmodels.discrete.discrete_model.NegativeBinomial``,
   NB2, offset log(exposure), dispersion estimated jointly: an implementation
   independent of the project's profile-likelihood + GLM route), and its
-  cluster-robust standard error against statsmodels ``GLM(...).fit(cov_type="cluster")``;
+  standard error against the CR1 sandwich and the model-based error computed by hand from the
+  reference fit (the larger of the two, Angrist & Pischke 2009, 8.2);
 * the verdict rule on constructed pair results (each of the three verdicts,
   Holm within a window, supporting methods cannot change a verdict);
 * the minimal detectable effect against a direct Monte Carlo simulation of the
@@ -88,7 +89,8 @@ def test_primary_test_matches_statsmodels_negative_binomial_mle():
     cov = G / (G - 1) * (N - 1) / (N - K) * bread @ (sums.T @ sums) @ bread
     n_units = ind["org_unit"].nunique()
     se = (np.log(row["ci_high"]) - np.log(row["ci_low"])) / (2 * stats.t.ppf(0.975, n_units - 1))
-    assert se == pytest.approx(np.sqrt(cov[1, 1]), rel=2e-3)
+    # the test uses the larger of the cluster-robust and the model-based (expected information) error
+    assert se == pytest.approx(max(np.sqrt(cov[1, 1]), np.sqrt(bread[1, 1])), rel=2e-3)
     # one-sided p in the hypothesised direction (fewer events), t with units - 1 df
     assert row["p_value"] == pytest.approx(stats.t.cdf(np.log(row["estimate"]) / se, n_units - 1), rel=1e-3)
 
@@ -248,3 +250,12 @@ def test_packaged_oc_table_is_read_and_quoted():
     text = oc.error_rate_sentence(150, table)
     assert text.startswith("Measured by simulation on") and "nan" not in text.lower()
     assert "_" not in text
+
+
+def test_too_few_org_units_is_insufficient_data():
+    ind, lag = _frames(n=120, n_units=4)
+    res = ll.validate_pairs(ind, lag, _config(), supporting=False)
+    row = res[res["method"] == "count_model"].iloc[0]
+    assert row["verdict"] == "insufficient data"
+    assert row["verdict_text"] == ("insufficient data (leaders in fewer than 5 org units: too few to allow for "
+                                   "leaders of the same unit being alike)")

@@ -72,13 +72,13 @@ class Scenario:
     description: str = ""
 
 
-def scenarios(smoke: bool = False, n_base: int = 20, n_variant: int = 12) -> list[Scenario]:
+def scenarios(smoke: bool = False, n_base: int = 16, n_variant: int = 10) -> list[Scenario]:
     """The study: both generators by size, and independent-design variants at 150 leaders."""
     if smoke:
         return [Scenario("project", "default", 60, 1, (), "project generator, defaults"),
                 Scenario("independent", "base", 60, 1, (), "independent design, base")]
     out = [Scenario("independent", "base", n, n_base, (), "independent design, base (log-linear hazard, "
-                    "rate ratio exp(-0.9) = 0.41 per SD of the true pulse change, about 0.55 per SD of the measured one)") for n in SIZES]
+                    "rate ratio exp(-0.7) = 0.50 per SD of the true pulse change, about 0.55-0.6 per SD of the measured one)") for n in SIZES]
     out += [Scenario("project", "default", n, n_base, (), "project generator, defaults (effect 0.3)")
             for n in SIZES]
     out += [
@@ -89,7 +89,7 @@ def scenarios(smoke: bool = False, n_base: int = 20, n_variant: int = 12) -> lis
                  (("n_units", 10), ("unit_size_shape", 0.6), ("unit_frailty_cv", 0.6),
                   ("trend_unit_share", 0.6)), "10 very unequal org units, strong unit frailty"),
         Scenario("independent", "threshold", 150, n_variant, (("shape", "threshold"),),
-                 "threshold hazard: x exp(0.9) for the third of teams with the weakest change"),
+                 "threshold hazard: x exp(0.7) for the third of teams with the weakest change"),
         Scenario("independent", "weak_link", 150, n_variant, (("beta_attrition", 0.45), ("beta_hr", 0.45)),
                  "weaker link: exp(-0.45) per SD of the true change"),
         Scenario("independent", "no_link", 150, n_variant, (("beta_attrition", 0.0), ("beta_hr", 0.0)),
@@ -101,7 +101,7 @@ def scenarios(smoke: bool = False, n_base: int = 20, n_variant: int = 12) -> lis
 
 
 def _design(sc: Scenario) -> independent.Design:
-    base = dict(beta_attrition=0.9, beta_hr=0.9)
+    base = dict(beta_attrition=0.7, beta_hr=0.7)
     base.update(dict(sc.knobs))
     return independent.Design(n_leaders=sc.n_leaders, **base)  # type: ignore[arg-type]
 
@@ -199,7 +199,8 @@ def summarise(raw: pd.DataFrame, plan: list[Scenario]) -> pd.DataFrame:
             p, se = _share(sel["verdict"].eq("validated"))
             rows.append({**base, "measure": "power", "leading": "pulse_change_early", "lagging": o,
                          "validated": p, "mc_se": se, "insufficient": float(sel["verdict"].eq("insufficient data").mean()),
-                         "mean_rate_ratio": float(np.exp(np.log(sel["estimate"]).mean())),
+                         "mean_rate_ratio": float(np.exp(np.log(sel["estimate"].dropna()).mean()))
+                         if sel["estimate"].notna().any() else np.nan,
                          "median_mde": float(sel["mde"].median())})
         nul = g[g["leading"] == NULL_INDICATOR]
         if len(nul) and (nul["truth"] == "no_link").all():
@@ -254,6 +255,14 @@ def acceptance(raw: pd.DataFrame) -> str:
     nul = sel[sel["leading"] == NULL_INDICATOR]
     k = int(nul.groupby("seed")["verdict"].apply(lambda v: v.eq("validated").any()).sum())
     lines.append(f"- null training-log indicator ({NULL_INDICATOR}): validated (any outcome) in {k} of 5")
+    allc = raw[(raw["generator"] == "independent") & (raw["scenario"] == "base") & (raw["n_leaders"] == 150)]
+    for o in PLANTED:
+        s = allc[(allc["leading"] == "pulse_change_early") & (allc["lagging"] == o)]
+        p = float(s["verdict"].eq("validated").mean())
+        at_least_4 = float(stats.binom.sf(3, 5, p))
+        lines.append(f"- over all {len(s)} cohorts of this design and size, pulse -> {o} was validated in "
+                     f"{p:.2f} of them; with that power, 4 or more of 5 independent cohorts are validated with "
+                     f"probability {at_least_4:.2f}")
     return "\n".join(lines)
 
 
@@ -303,8 +312,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--smoke", action="store_true", help="two small cohorts, results to --out-dir")
     ap.add_argument("--out-dir", type=Path, default=RESULTS)
     ap.add_argument("--max-minutes", type=float, default=25.0)
-    ap.add_argument("--n-base", type=int, default=20)
-    ap.add_argument("--n-variant", type=int, default=12)
+    ap.add_argument("--n-base", type=int, default=16)
+    ap.add_argument("--n-variant", type=int, default=10)
     ap.add_argument("--no-package", action="store_true", help="do not copy the table into the package")
     args = ap.parse_args(argv)
     plan = scenarios(args.smoke, args.n_base, args.n_variant)

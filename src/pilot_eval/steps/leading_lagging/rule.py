@@ -8,7 +8,8 @@ Written down in :data:`RULE_TEXT` (shown on the step page) and applied by
   binomial when the counts are overdispersed, with offset log(person-days),
   role, culture and the outcome's pre-window rate as controls, and
   cluster-robust standard errors by org unit (t reference with units - 1
-  degrees of freedom).  The test is **one-sided** in the hypothesised
+  degrees of freedom; the larger of the cluster-robust and the model-based
+  standard error is used).  The test is **one-sided** in the hypothesised
   direction (a better indicator value goes with fewer adverse events).
 * **Multiplicity.**  The pre-declared pairs of one outcome window (every
   leading indicator x every lagging outcome of the follow-up window; the
@@ -33,7 +34,7 @@ The three verdicts (codes in ``results/leading_lagging.csv``, column
     Not tested, with the reason: fewer than ``max(min_leaders,
     min_group_size)`` leaders with both values, an indicator that hardly
     varies, fewer than 5 events per model coefficient (Vittinghoff &
-    McCulloch 2007), or leaders in fewer than 2 org units.
+    McCulloch 2007), or leaders in fewer than 5 org units.
 
 The rule's error rates were measured by simulation
 (``benchmarks/leading_lagging``, :mod:`pilot_eval.steps.leading_lagging.oc`).

@@ -30,7 +30,10 @@ and in the follow-up window, as counts with exposure (person-days).
 page): one pre-declared test per pair, the ``count_model`` (Poisson or negative
 binomial regression of the event count with offset log(person-days), role,
 culture and the pre-window rate as controls, cluster-robust by org unit,
-:mod:`pilot_eval.stats.count_models`), **one-sided** in the hypothesised
+:mod:`pilot_eval.stats.count_models`; the test uses the larger of the
+cluster-robust and the model-based standard error, a guard against the
+downward bias of cluster-robust errors with few units or few leaders with a
+"yes" (Angrist & Pischke 2009, section 8.2; MacKinnon & Webb 2017)), **one-sided** in the hypothesised
 direction; Holm's method over the pairs of one outcome window.  A pair is
 ``validated`` when its Holm-adjusted one-sided p is below ``alpha``; ``not
 validated`` otherwise, with the minimal detectable effect at 80 % power
@@ -54,7 +57,7 @@ Their p-values are adjusted the same way (per method and window), for display.
 leaders have both values, when the indicator hardly varies (binary: fewer than
 ``min_group_size`` leaders in one class), when there are fewer than
 ``events_per_variable`` events per model coefficient (Vittinghoff &
-McCulloch 2007: 5-9), or when the leaders are in fewer than 2 org units.
+McCulloch 2007: 5-9), or when the leaders are in fewer than ``MIN_UNITS`` (5) org units.
 
 The rule's error rates (false validation of a null indicator, power by size)
 were measured by simulation on several generator designs: ``benchmarks/leading_lagging``,
@@ -71,6 +74,13 @@ Epidemiology*, 165(6), 710-718.
 
 Holm, S. (1979). A simple sequentially rejective multiple test procedure.
 *Scandinavian Journal of Statistics*, 6(2), 65-70.
+
+Angrist, J. D., & Pischke, J.-S. (2009). *Mostly Harmless Econometrics*.
+Princeton University Press, section 8.2 (the larger of robust and conventional
+standard errors).
+
+MacKinnon, J. G., & Webb, M. D. (2017). Wild bootstrap inference for wildly
+different cluster sizes. *Journal of Applied Econometrics*, 32(2), 233-254.
 """
 
 from __future__ import annotations
@@ -80,6 +90,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from pilot_eval.measures import scores as measures
 from pilot_eval.data.cohort import Cohort
@@ -94,11 +105,16 @@ from pilot_eval.measures._common import PILOT, suppress_small_cells
 from pilot_eval.measures.fidelity import FIDELITY_INDICATORS, fidelity_indicators
 from pilot_eval.data.vocabulary import label
 from pilot_eval.data.windows import pilot_months, pre_months
-from pilot_eval.steps.leading_lagging.rule import (ALPHA, INSUFFICIENT, MDE_POWER, NOT_VALIDATED, VALIDATED,
-                                                   mde_phrase, verdict_text)
+from pilot_eval.steps.leading_lagging.rule import ALPHA, MDE_POWER, mde_phrase, verdict_text
+from pilot_eval.steps.leading_lagging.rule import INSUFFICIENT as INSUFFICIENT  # re-exported: the verdict codes
+from pilot_eval.steps.leading_lagging.rule import NOT_VALIDATED as NOT_VALIDATED
+from pilot_eval.steps.leading_lagging.rule import VALIDATED as VALIDATED
 
 #: Pilot months whose pulse makes up the early pulse change.
 EARLY_PULSE_MONTHS: tuple[int, ...] = (0, 1)
+
+#: Fewest org units of a pair's leaders for the primary test (its errors are clustered by unit).
+MIN_UNITS = 5
 
 #: The primary (verdict) method and the supporting ones, as in ``results/leading_lagging.csv``.
 PRIMARY_METHOD = "count_model"
@@ -112,9 +128,6 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "verdict", "n", "note", "outcome", "period", "events", "scale", "evidence", "criterion_met",
     "mde", "verdict_text",
 )
-
-__all__ = ["INSUFFICIENT", "NOT_VALIDATED", "VALIDATED"]
-
 
 @dataclasses.dataclass(frozen=True)
 class Indicator:
@@ -283,8 +296,9 @@ def _insufficient_reason(
     if events < need_events:
         return (f"{events:.0f} events, fewer than the {need_events:.0f} needed: "
                 f"{events_per_variable:g} per model coefficient")
-    if df["org_unit"].nunique() < 2:
-        return "leaders in fewer than 2 org units: no grouped cross-validation"
+    if df["org_unit"].nunique() < MIN_UNITS:
+        return (f"leaders in fewer than {MIN_UNITS} org units: too few to allow for leaders of the same "
+                "unit being alike")
     return ""
 
 
@@ -337,8 +351,23 @@ def _analyse_pair(
         out["reason"] = f"count model could not be fitted ({exc})"
         return out
     row = cm.loc[cm["term"] == leading].iloc[0].copy()
+    # the larger of the cluster-robust and the model-based standard error (Angrist & Pischke 2009, 8.2)
+    design = np.column_stack([np.ones(len(y)), x, C])
+    mu = np.exp(design @ cm["estimate"].to_numpy(dtype="float64") + np.log(exposure))
+    w = mu / (1.0 + float(row["alpha"]) * mu)
+    try:
+        se_model = float(np.sqrt(np.linalg.inv(design.T @ (design * w[:, None]))[1, 1]))
+    except np.linalg.LinAlgError:  # pragma: no cover - defensive
+        se_model = float(row["std_error"])
+    se = max(float(row["std_error"]), se_model)
+    df_t = float(row["df"])
+    crit = float(stats.norm.ppf(0.975) if not np.isfinite(df_t) else stats.t.ppf(0.975, df_t))
+    row["se_model"], row["se_cluster"], row["std_error"] = se_model, float(row["std_error"]), se
+    row["statistic"] = float(row["estimate"]) / se
+    row["rr_ci_low"] = float(np.exp(float(row["estimate"]) - crit * se))
+    row["rr_ci_high"] = float(np.exp(float(row["estimate"]) + crit * se))
     # hypothesis: a better indicator value goes with fewer events (negative slope when better = +1)
-    row["p_one_sided"] = float(one_sided_p(row["statistic"], -ind.better, float(row["df"])))
+    row["p_one_sided"] = float(one_sided_p(row["statistic"], -ind.better, df_t))
     se, deff = planned_standard_error(x, y, exposure, units.astype("str"), float(row["alpha"]))
     row["se_planned"], row["design_effect"] = se, deff
     out["count"] = row
@@ -360,7 +389,7 @@ def validate_pairs(
     n_permutations: int = 999,
     seed: int | None = 0,
     n_splits: int = 5,
-    min_clusters: int = 10,
+    min_clusters: int = MIN_UNITS,
     min_leaders: int = 20,
     events_per_variable: float = 5.0,
     leading: Sequence[str] | None = None,
@@ -388,7 +417,10 @@ def validate_pairs(
     n_splits
         Folds of the grouped cross-validation.
     min_clusters
-        Fewest org units for cluster-robust count-model errors.
+        Fewest org units for cluster-robust count-model errors (CR1, t with
+        units - 1 degrees of freedom; pairs with fewer than :data:`MIN_UNITS`
+        units are not tested).  The test uses the larger of this error and the
+        model-based one.
     min_leaders, events_per_variable
         Insufficient-data thresholds (see module docs).
     leading
@@ -489,9 +521,9 @@ def verdicts(pair_results: list[dict], p_adjust: str = "holm", alpha: float = AL
     out["p_adjusted"] = np.nan
     for _, idx in out.groupby(["method", "period"], sort=False).groups.items():  # one family per window
         out.loc[idx, "p_adjusted"] = adjust_p_values(out.loc[idx, "p_value"].to_numpy(dtype="float64"), p_adjust)
-    primary = out[out["method"] == "count_model"].set_index("_pair")
-    tested = primary["p_value"].notna()
-    m_family = primary[tested].groupby("period").size().to_dict()
+    primary = out[out["method"] == "count_model"]
+    p_primary = dict(zip(primary["_pair"].astype(int), primary["p_adjusted"].astype("float64")))
+    m_family = primary[primary["p_value"].notna()].groupby("period").size().to_dict()
     support = {(int(i), str(meth)): (float(e), float(pa)) for i, meth, e, pa in
                zip(out["_pair"], out["method"], out["estimate"], out["p_adjusted"])}
     adj_name = "Holm" if p_adjust == "holm" else "BH"
@@ -509,7 +541,7 @@ def verdicts(pair_results: list[dict], p_adjust: str = "holm", alpha: float = AL
             mde.append(np.nan)
             continue
         cm = r["count"]
-        p_adj = float(primary.loc[i, "p_adjusted"])
+        p_adj = float(p_primary[i])
         ok = bool(p_adj < alpha)
         m = int(m_family.get(r["period"], 1))
         direction = -ind.better
@@ -543,8 +575,8 @@ def verdicts(pair_results: list[dict], p_adjust: str = "holm", alpha: float = AL
     out["verdict"] = [verdict[i] for i in pair]
     out["verdict_text"] = [text[i] for i in pair]
     out["mde"] = [mde[i] if meth == "count_model" else np.nan for i, meth in zip(pair, out["method"])]
-    out["criterion_met"] = pd.array([met.get((i, meth), pd.NA) for i, meth in zip(pair, out["method"])],
-                                    dtype="boolean")
+    out["criterion_met"] = pd.Series([met.get((i, meth), pd.NA) for i, meth in zip(pair, out["method"])],
+                                     index=out.index, dtype="boolean")
     out["note"] = [f"{verdict[i]}: {why[i]}" + (f" | {d}" if d else "") for i, d in zip(pair, out["_detail"])]
     out["_o1"] = out["leading"].map({name: i for i, name in enumerate(INDICATORS)})
     out["_o2"] = out["method"].map({m: i for i, m in enumerate(METHODS)})
@@ -559,6 +591,9 @@ def _count_note(cm: pd.Series) -> str:
         disp += f", alpha = {cm['alpha']:.3f}"
     se = (f"cluster-robust by org unit ({int(cm['n_clusters'])} units, t df {int(cm['df'])})"
           if cm["cov_type"] == "cluster" else f"model-based errors (only {int(cm['n_clusters'])} org units)")
+    if "se_model" in cm and cm["cov_type"] == "cluster":
+        which = "model-based" if float(cm["se_model"]) > float(cm["se_cluster"]) else "cluster-robust"
+        se += f", the larger of the cluster-robust and the model-based error used ({which})"
     conv = "" if bool(cm["converged"]) else "; fit did not fully converge"
     deff = f"; design effect {float(cm['design_effect']):.2f}" if "design_effect" in cm else ""
     return f"primary test, one-sided; {fam} ({disp}); {se}; offset log(person-days){deff}{conv}"
@@ -679,9 +714,11 @@ def verdict_display(results: pd.DataFrame) -> pd.DataFrame:
     not run or the pair could not be tested).
     """
     rows = []
-    by = {m: results[results["method"] == m].set_index(["leading", "lagging"]) for m in METHODS}
-    for key, cm in by[PRIMARY_METHOD].iterrows():  # a few dozen pairs
-        pc, cv = by["partial_correlation"].loc[key], by["cv_permutation"].loc[key]
+    by: dict[str, dict[tuple[str, str], dict]] = {
+        m: {(str(r["leading"]), str(r["lagging"])): r for r in results[results["method"] == m].to_dict("records")}
+        for m in METHODS}
+    for key, cm in by[PRIMARY_METHOD].items():  # a few dozen pairs
+        pc, cv = by["partial_correlation"][key], by["cv_permutation"][key]
         r_txt = (f"r = {pc['estimate']:.2f} (p {_p_text(float(pc['p_adjusted']))})"
                  if np.isfinite(pc["estimate"]) else _DASH)
         cv_txt = (f"gain {cv['estimate']:.3f} (permutation p {_p_text(float(cv['p_value']))})"
@@ -704,16 +741,17 @@ def summary_markdown(results: pd.DataFrame, skipped: pd.DataFrame | None = None)
     lines = [f"**{len(cm)} pairs** of an early signal and a later outcome: "
              f"**{int(counts.get(VALIDATED, 0))} validated**, {int(counts.get(NOT_VALIDATED, 0))} not validated, "
              f"{int(counts.get(INSUFFICIENT, 0))} with insufficient data.", ""]
-    for r in cm[cm["verdict"] == VALIDATED].itertuples(index=False):
-        rr = float(r.estimate)
+    for r in cm[cm["verdict"] == VALIDATED].to_dict("records"):
+        rr = float(r["estimate"])
         what = (f"{100 * (1 - rr):.0f}% fewer events" if rr < 1 else f"{rr:.2f} times the events")
-        unit = "per standard deviation of the early signal" if r.scale == "per SD" else "when the early signal is yes"
-        lines.append(f"* Validated: **{_lab(r.leading)}** predicts **{_lab(r.lagging)}**: {what} {unit} "
-                     f"(rate ratio {rr:.2f}, 95% CI {r.ci_low:.2f} to {r.ci_high:.2f}; one-sided p after "
-                     f"Holm's correction {_p_text(float(r.p_adjusted))}; {int(r.n)} leaders, {int(r.events)} events).")
-    nv = cm[cm["verdict"] == NOT_VALIDATED]
-    for r in nv.itertuples(index=False):
-        lines.append(f"* {_lab(r.leading)} and {_lab(r.lagging)}: {r.verdict_text}.")
+        unit = ("per standard deviation of the early signal" if r["scale"] == "per SD"
+                else "when the early signal is yes")
+        lines.append(f"* Validated: **{_lab(str(r['leading']))}** predicts **{_lab(str(r['lagging']))}**: {what} "
+                     f"{unit} (rate ratio {rr:.2f}, 95% CI {float(r['ci_low']):.2f} to {float(r['ci_high']):.2f}; "
+                     f"one-sided p after Holm's correction {_p_text(float(r['p_adjusted']))}; {int(r['n'])} leaders, "
+                     f"{int(r['events'])} events).")
+    for r in cm[cm["verdict"] == NOT_VALIDATED].to_dict("records"):
+        lines.append(f"* {_lab(str(r['leading']))} and {_lab(str(r['lagging']))}: {r['verdict_text']}.")
     ins = cm[cm["verdict"] == INSUFFICIENT]
     if len(ins):
         reasons = ins["verdict_text"].str.removeprefix(f"{INSUFFICIENT} (").str.removesuffix(")")
@@ -726,5 +764,6 @@ def summary_markdown(results: pd.DataFrame, skipped: pd.DataFrame | None = None)
               + (", ".join(_lab(n) for n in earned) if earned else "none") + "."]
     if skipped is not None and len(skipped):
         lines.append("Not built for this cohort: " + "; ".join(
-            f"{_lab(r.indicator)} ({r.reason.split(':')[0]})" for r in skipped.itertuples()) + ".")
+            f"{_lab(str(r['indicator']))} ({str(r['reason']).split(':')[0]})" for r in skipped.to_dict("records"))
+            + ".")
     return "\n".join(lines)
