@@ -45,6 +45,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import functools
 import math
 import shutil
 import sys
@@ -56,6 +57,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -189,6 +191,12 @@ def _holm_any(row: pd.Series, tag: str, level: float) -> bool:
     return any(np.isfinite(v) and v < level for v in q)
 
 
+@functools.lru_cache(maxsize=16)
+def _pocock_levels(fr: tuple[float, ...]) -> list[float]:
+    m, a = len(HARM_INDICATORS), rule.HARM_ALPHA
+    return nominal_levels(spending_boundaries(fr, a, spend=lambda t: spending(t, a, "pocock") / m))
+
+
 def first_stop(row: pd.Series, method: str) -> int:
     """The look (1..3, 4 = final) at which the method stops for harm, 0 if never."""
     days, fr = _fractions(row)
@@ -202,9 +210,8 @@ def first_stop(row: pd.Series, method: str) -> int:
                 return k
         return n + 1 if _holm_any(row, "final", rule.FINAL_HARM_ALPHA) else 0
     if method == "spending_pocock":
-        m = len(HARM_INDICATORS)
         a = rule.HARM_ALPHA
-        levels = nominal_levels(spending_boundaries(fr, a, spend=lambda t: spending(t, a, "pocock") / m))
+        levels = _pocock_levels(tuple(fr))
         for k in range(1, n + 1):
             if _min_p(row, f"look{k}") < levels[k - 1]:
                 return k
@@ -264,6 +271,59 @@ def interim_table(records: pd.DataFrame) -> pd.DataFrame:
     for col in OC_COLUMNS[6:]:
         out[col] = out[col].round(4)
     return out
+
+
+def plain_words(records: pd.DataFrame, table: pd.DataFrame) -> list[str]:
+    """The findings in sentences (from the pooled table and the calibration of the final tests)."""
+    pooled = table[table["generator"] == "pooled"].set_index(["method", "scenario", "n_pilot", "n_comparison"])
+    lines = ["", "## In plain words", ""]
+    for (n_p, n_c) in sorted({(int(a), int(b)) for a, b in zip(table["n_pilot"], table["n_comparison"])}):
+        def get(m: str, s: str, col: str) -> float:
+            key = (m, s, n_p, n_c)
+            return float(pooled.loc[key, col]) if key in pooled.index else float("nan")  # type: ignore[arg-type]
+        lines.append(
+            f"- **{n_p} + {n_c} leaders.** No harm (`no_effect`): the monthly looks of the rule stopped "
+            f"{_pct(get('spending_obf', 'no_effect', 'stop_interim'))} of the pilots; with the final analysis "
+            f"{_pct(get('spending_obf', 'no_effect', 'stop_overall'))}, the same as the final test alone "
+            f"({_pct(get('final_only', 'no_effect', 'stop_overall'))}); looking monthly at 5 % without allowing for "
+            f"it: {_pct(get('naive', 'no_effect', 'stop_overall'))}. Training on target (`meets_targets`): "
+            f"{_pct(get('spending_obf', 'meets_targets', 'stop_overall'))} (naive "
+            f"{_pct(get('naive', 'meets_targets', 'stop_overall'))}). HR incidents doubled (`harm`): stopped by the "
+            f"pilot's end in {_pct(get('spending_obf', 'harm', 'stop_by_look_3'))} (Pocock-type "
+            f"{_pct(get('spending_pocock', 'harm', 'stop_by_look_3'))}), in all "
+            f"{_pct(get('spending_obf', 'harm', 'stop_overall'))} (final test alone "
+            f"{_pct(get('final_only', 'harm', 'stop_overall'))}).")
+    ok = records[(records["error"].fillna("") == "") & (records["scenario"] == "no_effect")]
+    for ind in HARM_INDICATORS:
+        p = pd.to_numeric(ok[f"p_{ind}_final"], errors="coerce").dropna()
+        k, n = int((p < 0.05).sum()), len(p)
+        if n and k / n > 0.05:
+            pv = float(stats.binomtest(k, n, 0.05, alternative="greater").pvalue)
+            if pv < 0.05:
+                lines.append(f"- **The final test of {SPECS[ind].label.split(' (')[0]} is too liberal**: its "
+                             f"one-sided p was below 5 % in {k} of {n} cohorts without any effect ({_pct(k / n)}; "
+                             f"binomial test against 5 %: p = {pv:.3f}). This, not the monthly looks, is why the "
+                             "overall false-stop share exceeds 5 %; the count model (step 3) needs a look.")
+    return lines
+
+
+def calibration_section(records: pd.DataFrame) -> list[str]:
+    """Is each one-sided test calibrated? Share of p of a rise below 5 % in ``no_effect`` (should be 5 %)."""
+    ok = records[(records["error"].fillna("") == "") & (records["scenario"] == "no_effect")]
+    if not len(ok):
+        return []
+    lines = ["", "## Calibration of the count-model test itself (no_effect)", "",
+             "Share of cohorts whose one-sided p of a rise is below 5 % (a calibrated test: 5 %), per risk outcome "
+             "and look, pooled over designs and sizes (cohorts with a p in brackets). Every method above inherits "
+             "this: a test that is too liberal at the final analysis raises the false stops of every method alike.",
+             "", "| outcome | look 1 | look 2 | look 3 | final |", "|---|---:|---:|---:|---:|"]
+    for ind in HARM_INDICATORS:
+        cells = []
+        for tag in ("look1", "look2", "look3", "final"):
+            p = pd.to_numeric(ok[f"p_{ind}_{tag}"], errors="coerce").dropna()
+            cells.append(f"{_pct(float((p < 0.05).mean()))} ({len(p)})" if len(p) else "")
+        lines.append(f"| {SPECS[ind].label} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def scale_changed(records: pd.DataFrame) -> int:
@@ -327,6 +387,7 @@ def markdown(records: pd.DataFrame, table: pd.DataFrame, args: argparse.Namespac
     ]
     for k, d, t, p in bt:
         lines.append(f"| {k} | {d} | {t:.3f} | {p:.2e} |")
+    lines += plain_words(records, table)
     lines += ["", "## Chance of stopping for harm (pooled over the designs)", "",
               "By look k = stopped at one of the first k monthly looks; overall = at a monthly look or at the final "
               "analysis. In `no_effect` and `meets_targets` every stop is a false alarm (the target: overall at most "
@@ -344,6 +405,7 @@ def markdown(records: pd.DataFrame, table: pd.DataFrame, args: argparse.Namespac
     for r in table[table["generator"] != "pooled"].itertuples():
         lines.append(f"| {r.generator} | {r.scenario} | {r.n_pilot} + {r.n_comparison} | {r.method} | {r.n_cohorts} | "
                      f"{_pct(r.stop_by_look_3)} | {_pct(r.stop_overall)} |")
+    lines += calibration_section(records)
     lines += ["", "## SCALE at the final analysis", "",
               f"The final harm test moved from Holm at 0.05 to Holm at {rule.FINAL_HARM_ALPHA:.4f}: its call changed "
               f"in {ch} of {tot} cohorts here. SCALE cannot change: a Holm-adjusted p below 0.05 needs a one-sided p "

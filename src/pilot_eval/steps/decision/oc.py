@@ -118,7 +118,8 @@ def interim_error_rate_sentence(n_pilot: int, n_comparison: int, oc: pd.DataFram
     ``n_pilot`` and ``n_comparison``: the project's rule (``spending_obf``)
     in the ``no_effect`` scenario (a false stop for harm over the three
     monthly looks and the final analysis together), the same for looking
-    monthly at 5 % without allowing for it (``naive``), and the ``harm``
+    monthly at 5 % without allowing for it (``naive``), the final analysis alone
+    (``final_only``, when present), and the ``harm``
     scenario's share stopped by the pilot's end and overall.  Without such
     rows it says the error rates have not been measured for this design.
 
@@ -150,8 +151,13 @@ def interim_error_rate_sentence(n_pilot: int, n_comparison: int, oc: pd.DataFram
     text = (f"For a pilot like this one ({size}), a training that does no harm was stopped for harm by mistake "
             f"in about {_in_100(null['stop_overall'])} in 100 simulated cases over the three monthly looks and the "
             "final analysis together")
+    final = by.get(("final_only", "no_effect"))
     naive = by.get(("naive", "no_effect"))
-    if naive is not None:
+    if final is not None:
+        text += f" (the final analysis alone: about {_in_100(final['stop_overall'])} in 100"
+        text += (f"; looking every month at the usual 5% level, without allowing for the repeated looks: about "
+                 f"{_in_100(naive['stop_overall'])} in 100)" if naive is not None else ")")
+    elif naive is not None:
         text += (f" (looking every month at the usual 5% level, without allowing for the repeated looks, would "
                  f"give about {_in_100(naive['stop_overall'])} in 100)")
     harm = by.get(("spending_obf", "harm"))

@@ -16,7 +16,11 @@ page) and applied by :func:`recommend`, in this order:
    of a 90-day pilot with 180 days of follow-up, ``harm_alpha`` =
    :data:`FINAL_HARM_ALPHA` = 0.0493, so the chance of a false "stop for
    harm" over the monthly looks and this final test together stays at most
-   5 %.
+   5 %.  A report that applies this rule at a look before the end of
+   follow-up passes that look's level, ``InterimPlan.harm_alpha`` (three
+   times the look's boundary at the pilot's end, 0 between the pilot's end
+   and the end of follow-up).  Measured: ``interim_oc.csv``
+   (``benchmarks/decision/run.py --looks``).
 3. **Stop for futility.**  The 360 effect's 95 % interval lies wholly below
    half its target: the training cannot plausibly reach it.
 4. **Scale** when all of these hold: the 360 effect's 95 % interval lies
