@@ -92,12 +92,24 @@ def small_cohort():
     return c
 
 
+_LOOKS: dict = {}
+
+
+def look_of(c, days: int | None):
+    """evaluate() of the module's cohort at pilot_start + days (None: all data), computed once (about 10 s each)."""
+    if days not in _LOOKS:
+        _LOOKS[days] = evaluate(c, n_boot=49, seed=1,
+                                as_of=None if days is None else c.config.pilot_start + dt.timedelta(days=days))
+    return _LOOKS[days]
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("days", [1, 30, 60])
 def test_interim_look_never_scales_and_lagging_is_not_yet(small_cohort, days):
     c = small_cohort
     before = {k: v.copy() for k, v in c.tables.items()}
     day = c.config.pilot_start + dt.timedelta(days=days)
-    res = evaluate(c, n_boot=49, seed=1, as_of=day)
+    res = look_of(c, days)
     assert res.interim and res.recommendation in INTERIM_DECISIONS
     assert res.recommendation not in (SCALE, STOP)
     text = " ".join([res.headline, *res.reasons])
@@ -116,6 +128,7 @@ def test_interim_look_never_scales_and_lagging_is_not_yet(small_cohort, days):
         pd.testing.assert_frame_equal(v, c.tables[k])
 
 
+@pytest.mark.slow
 def test_interim_risk_rows_carry_the_harm_statistic_on_the_data_so_far(small_cohort):
     """The follow-up is not seen before the pilot's end, so the count models run on the pilot window so far:
     the risk rows are 'not yet' as lagging indicators but carry p_worse for the interim harm boundary."""
@@ -123,28 +136,30 @@ def test_interim_risk_rows_carry_the_harm_statistic_on_the_data_so_far(small_coh
     day = c.config.pilot_start + dt.timedelta(days=60)
     cut = cohort_as_of(c, day)
     assert cut.config.follow_up_days == 0 and c.config.follow_up_days == 180
-    card = evaluate(c, n_boot=49, seed=1, as_of=day).scorecard.set_index("indicator")
+    card = look_of(c, 60).scorecard.set_index("indicator")
     for key in ("hr_incidents_change_pct", "escalations_change_pct", "voluntary_attrition_change_pct"):
         assert card.loc[key, "status"] == NOT_YET and np.isnan(card.loc[key, "value"])
         assert 0 < card.loc[key, "p_worse"] < 1, key
 
 
+@pytest.mark.slow
 def test_final_rule_from_the_pilots_end(small_cohort):
     c = small_cohort
-    res = evaluate(c, n_boot=49, seed=1, as_of=c.config.pilot_end)
+    res = look_of(c, c.config.pilot_days)
     assert not res.interim and res.recommendation in ("scale", "iterate", "stop")
     card = res.scorecard.set_index("indicator")
     assert card.loc["empathy_360_change_pct", "status"] != NOT_YET      # endline is in
     assert card.loc["hr_incidents_change_pct", "status"] == NOT_YET     # follow-up is not
-    full = evaluate(c, n_boot=49, seed=1)
+    full = look_of(c, None)
     assert not (full.scorecard["status"] == NOT_YET).any() and not full.interim
 
 
+@pytest.mark.slow
 def test_interim_rule_stops_for_a_clear_harm_signal(small_cohort):
     """The course rule reads p_worse of the risk rows even while they are 'not yet' as lagging indicators."""
     c = small_cohort
     day = c.config.pilot_start + dt.timedelta(days=60)
-    card = evaluate(c, n_boot=49, seed=1, as_of=day).scorecard.copy()
+    card = look_of(c, 60).scorecard.copy()
     card.loc[card["indicator"] == "hr_incidents_change_pct", "p_worse"] = 1e-9
     course = recommend_course(card, c.config, day, fair_comparison=True)
     assert course.interim and course.recommendation.decision == "stop_harm"
