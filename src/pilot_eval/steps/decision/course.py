@@ -4,10 +4,10 @@ Before the pilot has ended (``as_of`` before ``pilot_end``) the question is
 the course of the pilot, not whether to scale it: *continue*, *adjust
 coaching* or *stop early for harm*, by the interim rule with its
 alpha-spending harm boundary (:mod:`pilot_eval.steps.decision.interim`).
-Looks after the pilot's end are decided by the final rule (the issue: "before
-the pilot ends ... never SCALE"; from its end the 360 effect is measured).  From the pilot's end on, and in a report with
-all data, the final rule decides (:func:`pilot_eval.steps.decision.rule.recommend`:
-scale, iterate or stop), with the harm alpha the interim looks left.
+From the pilot's end on (the 360 effect is measured then), and in a report
+with all data, the final rule decides
+(:func:`pilot_eval.steps.decision.rule.recommend`: scale, iterate or stop),
+with the harm alpha the interim looks left.
 
 :func:`recommend_course` is the one place that picks the rule; evaluate,
 the scorecard page, the summary and index.html all go through it.
@@ -92,15 +92,15 @@ def recommend_course(card: pd.DataFrame, config: CohortConfig, as_of: dt.date | 
         rec = rule.recommend(card, fair_comparison=fair_comparison, why_not=why_not, icc1k=icc1k,
                              harm_alpha=plan.final_harm_alpha)
         return Course(rec, False, tuple(rule.RULE_TEXT))
-    rec = interim.interim_recommendation(card, look=plan.look, n_looks=plan.n_looks,
-                                         information_fraction=plan.fractions[-1],
+    fraction = plan.fractions[-1] if plan.fractions else 0.0  # a look on the pilot's first day has none
+    rec = interim.interim_recommendation(card, look=max(plan.look, 1), n_looks=plan.n_looks,
+                                         information_fraction=fraction,
                                          previous_fractions=plan.fractions[:-1],
                                          pilot_fractions=plan.pilot_fractions, extra=plan.extra,
                                          fair_comparison=fair_comparison, why_not=why_not)
     if rec.decision not in INTERIM_DECISIONS:  # the course rule never scales nor stops for futility
         raise ValueError(f"the interim rule answered {rec.decision!r}; expected one of {INTERIM_DECISIONS}")
-    look = {"look": plan.look, "n_looks": plan.n_looks, "information_fraction": plan.fractions[-1],
-            "day": plan.day}
+    look = {"look": max(plan.look, 1), "n_looks": plan.n_looks, "information_fraction": fraction, "day": plan.day}
     return Course(rec, True, tuple(interim.INTERIM_RULE_TEXT), interim.boundary_table(plan), look)
 
 
