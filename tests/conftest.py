@@ -5,6 +5,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import sys
+
+# jsonschema (imported by nbformat and Altair) registers an optional IRI format checker whose
+# package builds a parser grammar at import time (~2 s per process, much more on a busy machine);
+# nothing here validates IRI formats (as in pilot_eval.report.charts.base for the kernels).
+if "rfc3987_syntax" not in sys.modules and "jsonschema" not in sys.modules:
+    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -147,9 +154,69 @@ def _uses_report(item) -> bool:
     return "built_report" in getattr(item, "fixturenames", ())
 
 
+#: Tests measured slow (``pytest --durations``: several seconds each on 2 cores) in files whose
+#: owners had not marked them yet: marked ``slow`` here, so make test-fast stays under 90 s; they
+#: run in make test.  A prefix of a node id (a file, or a test with all its parameters).
+MEASURED_SLOW = (
+    "tests/test_validate_inputs.py::test_absurd_windows_exit_2_within_seconds_listing_all",
+    "tests/test_validate_inputs.py::test_report_rejects_bad_parameter_values_before_any_notebook",
+    "tests/test_validate_inputs.py::test_near_duplicate_categories_are_a_warning",
+    "tests/test_report_target.py::test_cli_report_refuses_non_report_out_exit_2",
+    "tests/test_report_target.py::test_report_marks_its_folder_and_replaces_only_its_own",
+    "tests/test_reliability.py",  # its module fixtures analyse five cohorts
+    "tests/test_decision_degenerate.py::test_steps_2_3_5_survive",
+    "tests/test_decision_sim_smoke.py",
+    "tests/test_leading_lagging_methods.py::test_decided_stop_keeps_sample_verdicts_and_p_values",
+    "tests/test_leading_lagging_methods.py::test_cv_gain_matches_sklearn_loop_and_permutation_p",
+    "tests/test_leading_lagging_indicators.py::test_timecourse_aggregates_and_suppresses",
+    "tests/test_leading_lagging_indicators.py::test_validate_pairs_table",
+    "tests/test_effects_did.py::test_pretrend_test_has_roughly_nominal_size_on_synthetic_cohorts",
+    "tests/test_effects.py",  # its module fixture estimates every model on a cohort
+    "tests/test_measures.py::test_empathy_360_fast_at_scale",
+    "tests/test_rater_calibration.py::test_observer_leniency_recovers_planted_severity",
+    "tests/test_benchmarks_smoke.py::test_time_exports_writes_html",
+    "tests/test_synth.py::test_harm_knob_plants_more_hr_incidents_and_leaves_the_360",
+    "tests/test_synth.py::test_exits_and_hr_incidents_fall_with_the_pulse",
+    "tests/test_decision.py",  # evaluate() on whole cohorts, degenerate ones included
+    "tests/test_leading_lagging_indicators.py",  # its module fixture validates every pair
+    "tests/test_leading_lagging_rule.py::test_supporting_methods_never_change_the_verdict",
+    "tests/test_import.py::test_bad_spec_lists_every_problem_and_writes_nothing",
+    "tests/test_effects_refutation.py::test_refutation_table_puts_checks_next_to_ancova",
+    "tests/test_report_as_of.py::test_twelve_month_view_per_arm_with_small_groups_hidden",
+    # about a second or more each on an idle machine (15:35 UTC measurement, load ~4.5)
+    "tests/test_baseline.py::test_baseline_empathy_g_matches_independent_computation_on_external_cohort",
+    "tests/test_baseline.py::test_group_summaries_when_every_group_is_hidden",
+    "tests/test_baseline.py::test_no_comparison_group_cannot_assess_equivalence",
+    "tests/test_baseline.py::test_small_culture_gets_no_number_anywhere",
+    "tests/test_baseline.py::test_table_one_suppresses_small_cells_with_reason",
+    "tests/test_benchmarks_smoke.py::test_kernel_start_runs_an_empty_notebook",
+    "tests/test_effect_outcomes.py::test_monthly_rates_by_hand",
+    "tests/test_effects_did.py::test_event_studies_skip_and_no_comparison",
+    "tests/test_effects_heterogeneity.py::test_effects_by_role_equal_interaction_regression",
+    "tests/test_effects_refutation.py::test_permutation_check_p_value_and_null_centre",
+    "tests/test_interim.py::test_spending_alpha_at_the_final_never_changes_scale",
+    "tests/test_interim.py::test_the_interim_rule_never_says_scale",
+    "tests/test_leading_lagging_rule.py::test_binary_indicator_mde_says_times_the_events",
+    "tests/test_leading_lagging_rule.py::test_each_of_the_three_verdicts",
+    "tests/test_leading_lagging_rule.py::test_holm_within_each_window_and_windows_do_not_interact",
+    "tests/test_rater_calibration.py::test_observer_severity_matches_loop_reference",
+    "tests/test_report_as_of.py::test_cli_refusals_exit_2_before_any_work",
+    "tests/test_scorecard.py::test_holm_matches_statsmodels",
+    "tests/test_stats_api.py::test_functions_named_like_their_module_are_the_functions",
+    "tests/test_stats_api.py::test_stats_imports_nothing_of_the_project",
+    "tests/test_synth.py::test_output_passes_the_validator",
+    "tests/test_synth.py::test_promotion_rates_match_the_planted_rates",
+    "tests/test_synth.py::test_selection_favours_managers_and_apac_americas",
+    "tests/test_synth.py::test_simulate_cohort_equals_the_loaded_files",
+    "tests/test_synth.py::test_team_moves_are_recorded_and_valid",
+    "tests/test_validate_inputs.py::test_settings_that_cannot_be_computed_are_violations",
+    "tests/test_validate_team_history.py::test_overlapping_stints_are_a_violation",
+)
+
+
 def pytest_itemcollected(item):
-    """A test that reads the shared report builds one: it is ``slow`` (not in make test-fast)."""
-    if _uses_report(item):
+    """A test that reads the shared report (it builds one) or is in :data:`MEASURED_SLOW` is ``slow``."""
+    if _uses_report(item) or item.nodeid.startswith(MEASURED_SLOW):
         item.add_marker(pytest.mark.slow)
 
 

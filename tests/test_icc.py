@@ -432,6 +432,7 @@ def _loop_band_probabilities_oneway(
     return np.array([np.mean([x == band for x in bands]) for band in KOO_LI_BANDS])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", ["ICC2", "ICC3k", "ICC1"])
 def test_band_probabilities_crossed_equal_slow_loop(method: str) -> None:
     rng = np.random.default_rng(21)

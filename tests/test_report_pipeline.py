@@ -80,6 +80,23 @@ def test_html_opens_offline_and_hides_code(built):
     assert dq.count("data:image/svg+xml") >= 4  # the charts, inline
 
 
+def test_second_run_of_the_first_steps_gives_byte_identical_results(built, tmp_path):
+    """Steps 0 and 1 run again (their results depend on no later step): the same bytes as the
+    shared report's.  The whole report is run twice in the scenario suite (below)."""
+    cohort, out, _ = built
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    for stem in ("00_data_quality", "01_baseline"):
+        shutil.copy(default_notebooks_dir() / f"{stem}.ipynb", nbs)
+    again = tmp_path / "again"
+    build_report(cohort, again, params=BUILT_REPORT_PARAMS or None, notebooks_dir=nbs, progress=False, log=_quiet)
+    second = {p.name: _sha(p) for p in (again / "results").glob("*.csv")}
+    first = {name: _sha(out / "results" / name) for name in second}
+    assert {"completeness.csv", "baseline_balance.csv"} <= set(second)
+    assert first == second
+
+
+@pytest.mark.scenario
 def test_second_run_gives_byte_identical_results(built, tmp_path):
     cohort, out, _ = built
     again = tmp_path / "again"

@@ -235,7 +235,7 @@ CLIPPED_NOTE = "▸ an interval continues beyond the axis (the table gives its l
 def clip_intervals(data: pd.DataFrame, *, low: str = "ci_low", high: str = "ci_high",
                    centre: str = "estimate", by: str | None = None,
                    domain: tuple[float | None, float | None] | None = None,
-                   spread: float = 3.0) -> pd.DataFrame:
+                   spread: float = 6.0) -> pd.DataFrame:
     """``data`` with the interval ends a chart draws: ``lo_shown``, ``hi_shown``, ``clipped_low``, ``clipped_high``.
 
     An interval is cut at the axis limits: the fixed ``domain`` when given
@@ -250,7 +250,7 @@ def clip_intervals(data: pd.DataFrame, *, low: str = "ci_low", high: str = "ci_h
     --------
     >>> d = pd.DataFrame({"estimate": [0.1, 0.2, 0.15], "ci_low": [0.0, 0.1, -5.0], "ci_high": [0.2, 0.3, 5.0]})
     >>> clip_intervals(d)[["lo_shown", "hi_shown", "clipped_low", "clipped_high"]].round(2).values.tolist()
-    [[0.0, 0.2, False, False], [0.1, 0.3, False, False], [-0.2, 0.5, True, True]]
+    [[0.0, 0.2, False, False], [0.1, 0.3, False, False], [-0.5, 0.8, True, True]]
     >>> clip_intervals(d, domain=(0, 1))["clipped_low"].tolist()
     [False, False, True]
     """

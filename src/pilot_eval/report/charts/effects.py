@@ -37,8 +37,8 @@ def coefficient_plot(table: pd.DataFrame) -> alt.Chart:
     base = alt.Chart().encode(y=alt.Y("model_label:N", sort=order, title=None), color=colour)
     zero = alt.Chart().mark_rule(color="#555", strokeDash=[3, 3]).encode(x=alt.datum(0))
     bars = base.mark_rule(strokeWidth=2).encode(
-        x=alt.X("lo_shown:Q", title="Effect (pilot - comparison), 95% CI", scale=alt.Scale(zero=False, nice=False),
-                axis=alt.Axis(tickCount=5)),
+        x=alt.X("lo_shown:Q", title="Effect (pilot - comparison), 95% CI",
+                scale=alt.Scale(zero=False, nice=False, padding=12), axis=alt.Axis(tickCount=5)),
         x2="hi_shown:Q")
     pts = base.mark_point(filled=True, size=60).encode(
         x="estimate:Q",
