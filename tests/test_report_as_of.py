@@ -354,3 +354,34 @@ def test_day_30_report_of_the_sample(tmp_path):
     index = (out / "index.html").read_text()
     assert "not yet (available from" in index and "due at this look" in index
     assert "Data as of 2026-02-04" in (out / "html" / "03_controls.html").read_text()
+
+
+@pytest.mark.slow
+def test_twelve_month_view_of_a_generated_cohort_followed_to_month_12():
+    """The generator's follow_up_days knob: 270 days of follow-up reach month 12 from the pilot start."""
+    c, _ = simulate_cohort(12, 12, seed=8, follow_up_days=270)
+    assert timecourse.reaches_month_12(c)
+    view = timecourse.twelve_month_view(c)
+    assert set(view["arm"]) == {"pilot", "comparison"}
+    lead = view[view["kind"] == "leading"]
+    lag = view[view["kind"] == "lagging"]
+    assert set(lead["indicator"]) >= {"pulse"} and set(lag["indicator"]) == {"voluntary_attrition", "hr_incidents",
+                                                                               "escalations"}
+    assert view["value"].notna().all() and (view["n_leaders"] >= c.config.min_group_size).all()
+    tc = timecourse.indicator_timecourse(c)
+    for (name, arm, months) in (("hr_incidents", "comparison", [8, 9, 10, 11]), ("pulse", "pilot", [1, 2, 3])):
+        ref = tc[(tc["indicator"] == name) & (tc["arm"] == arm) & tc["month"].isin(months)]["value"].mean()
+        got = view[(view["indicator"] == name) & (view["arm"] == arm)]["value"].iloc[0]
+        assert got == pytest.approx(ref)
+
+
+@pytest.mark.slow
+def test_report_shows_the_twelve_month_view(tmp_path):
+    data = tmp_path / "cohort"
+    generate_cohort(data, n_pilot=15, n_comparison=15, seed=31, effect=0.3, follow_up_days=270)
+    out = tmp_path / "report"
+    _report(data, out)
+    index = (out / "index.html").read_text()
+    assert "The 12-month view" in index and "Pilot leaders" in index and "Comparison leaders" in index
+    assert "HR incidents per 100 members per 90 days" in index
+    assert "needs a follow-up to month 12" not in index
