@@ -88,3 +88,14 @@ def test_run_looks_writes_the_table_oc_reads(looks, tmp_path: Path) -> None:
     a, b = looks.run_look_task(task), looks.run_look_task(task)
     keys = [k for k in a if k.startswith("p_")]
     assert [a[k] for k in keys] == pytest.approx([b[k] for k in keys], nan_ok=True)
+
+
+def test_adjust_call_uses_the_looks_adjusted_bar(looks) -> None:
+    bar = interim.adjust_threshold([1 / 3, 2 / 3])
+    row = pd.Series({f"prob_{i}_look{k}": 0.5 for i in interim.LEADING_INDICATORS for k in (1, 2, 3)})
+    row["prob_pulse_change_look2"] = bar * 0.9
+    assert looks.first_adjust(row, "spending_pocock") == 2
+    row["prob_pulse_change_look2"] = bar * 1.1
+    assert looks.first_adjust(row, "spending_pocock") == 0
+    row["prob_pulse_change_look2"] = 0.08  # the scorecard's "off track" (< 10 %), not below the adjusted bar
+    assert looks.first_adjust(row, "naive_off_track") == 2 and looks.first_adjust(row, "spending_pocock") == 0

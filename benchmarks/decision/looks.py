@@ -444,6 +444,9 @@ def record_columns(n_looks: int = 3) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--leading" in argv:
+        return leading_main(argv)
     ap = argparse.ArgumentParser(description="Interim looks benchmark (issue 16, item 3)")
     ap.add_argument("--looks", action="store_true", help="(accepted: run.py passes it through)")
     ap.add_argument("--cohorts", type=int, default=50, help="cohorts per scenario, size and design")
@@ -517,6 +520,144 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copyfile(csv_path, args.copy_to)
     if not args.quiet:
         print(table[table["generator"] == "pooled"].to_string(index=False), file=sys.stderr)
+    return 0
+
+
+
+
+# --------------------------------------------------------------------------
+# the adjust-coaching call (leading indicators): ``looks.py --leading``
+# --------------------------------------------------------------------------
+LEADING_SCENARIOS: tuple[str, ...] = ("no_effect", "meets_targets")
+ADJUST_METHODS: tuple[str, ...] = ("spending_pocock", "naive_off_track")
+
+
+def leading_probabilities(cohort: Any, day: int) -> dict[str, float]:
+    """Chance each leading indicator meets its target at a look on ``day``.
+
+    The ANCOVA of step 3 with the last *complete* pilot month before the look
+    as the endline (the cohort as of the look, with ``pilot_days = day``: the
+    endline month is then the look's last month, and the pre window the
+    ``day`` days before the pilot), no extra covariates, 49 bootstrap
+    replicates; the scorecard's probability of the target.  A stand-in for
+    the as-of scorecard's leading rows until step 3 computes them at a look.
+    """
+    from pilot_eval.steps.decision.scorecard import build_scorecard
+    from pilot_eval.steps.effects.models import estimate_effects
+    cut = cohort_as_of(cohort, cohort.config.pilot_start + dt.timedelta(days=day))
+    cut = dataclasses.replace(cut, config=dataclasses.replace(cut.config, pilot_days=day))
+    run = estimate_effects(cut, covariates=[], outcomes=("pulse", "behaviour_index"), n_boot=49, seed=1,
+                           models=("pulse:ancova", "behaviour_index:ancova"))
+    card = build_scorecard(cut, run.table).set_index("indicator")
+    return {k: float(card.loc[k, "probability"]) for k in interim.LEADING_INDICATORS}  # type: ignore[arg-type]
+
+
+def run_leading_task(task: LookTask) -> dict[str, Any]:
+    row: dict[str, Any] = dataclasses.asdict(task)
+    t0 = time.perf_counter()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cohort, _ = make_cohort(task.generator, task.scenario, task.n_pilot, task.n_comparison, task.seed)
+            for k, d in enumerate(interim.planned_look_days(cohort.config), start=1):
+                for ind, p in leading_probabilities(cohort, d).items():
+                    row[f"prob_{ind}_look{k}"] = p
+        row["error"] = ""
+    except Exception as exc:
+        row["error"] = f"{type(exc).__name__}: {exc}"[:300]
+    row["seconds"] = round(time.perf_counter() - t0, 3)
+    return row
+
+
+def first_adjust(row: pd.Series, method: str, n_looks: int = 3) -> int:
+    """The look (1..3) of the first call to adjust the coaching, 0 if none."""
+    pf = [k / n_looks for k in range(1, n_looks + 1)]
+    for k in range(1, n_looks + 1):
+        probs = {ind: float(row.get(f"prob_{ind}_look{k}", np.nan)) for ind in interim.LEADING_INDICATORS}
+        if method == "naive_off_track":
+            if any(np.isfinite(p) and p < 0.10 for p in probs.values()):
+                return k
+            continue
+        card = _scorecard({})
+        for ind, p in probs.items():
+            card.loc[card["indicator"] == ind, ["probability", "status"]] = [p, "at risk" if np.isfinite(p) else "no data"]
+        rec = interim.interim_recommendation(card, look=k, n_looks=n_looks, information_fraction=pf[k - 1] / 3,
+                                             previous_fractions=[f / 3 for f in pf[: k - 1]],
+                                             pilot_fractions=pf[:k], fair_comparison=True)
+        if rec.decision == interim.ADJUST:
+            return k
+    return 0
+
+
+def adjust_table(records: pd.DataFrame) -> pd.DataFrame:
+    ok = records[records["error"].fillna("") == ""].copy()
+    for m in ADJUST_METHODS:
+        ok[f"adj_{m}"] = [first_adjust(r, m) for _, r in ok.iterrows()] if len(ok) else []
+    rows = []
+    for (s, n_p, n_c), grp in ok.groupby(["scenario", "n_pilot", "n_comparison"], sort=False):
+        for gen, g in [("pooled", grp), *grp.groupby("generator")]:
+            for m in ADJUST_METHODS:
+                a = g[f"adj_{m}"].to_numpy()
+                share = float(np.mean(a > 0))
+                rows.append({"method": m, "scenario": s, "n_pilot": int(n_p), "n_comparison": int(n_c), "generator": gen,
+                             "n_cohorts": len(g), "adjust_look_1": round(float(np.mean(a == 1)), 4),
+                             "adjust_by_look_2": round(float(np.mean((a >= 1) & (a <= 2))), 4),
+                             "adjust_overall": round(share, 4), "adjust_overall_mc_se": round(mc_se(share, len(g)), 4)})
+    return pd.DataFrame(rows)
+
+
+def leading_main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(description="Adjust-coaching call of the interim looks")
+    ap.add_argument("--leading", action="store_true")
+    ap.add_argument("--looks", action="store_true")
+    ap.add_argument("--cohorts", type=int, default=30)
+    ap.add_argument("--sizes", default="45x60,90x120")
+    ap.add_argument("--seed", type=int, default=20261201)
+    ap.add_argument("--out", default=str(REPO / "benchmarks" / "results"))
+    ap.add_argument("--records", default=str(HERE / "looks_leading_cohorts.csv.gz"))
+    ap.add_argument("--summarise", default="")
+    ap.add_argument("--note", default="")
+    args, _ = ap.parse_known_args(argv)
+    t0 = time.perf_counter()
+    if args.summarise:
+        records = pd.read_csv(args.summarise, keep_default_na=False, na_values=["", "nan", "NaN"])
+    else:
+        sizes = [tuple(int(x) for x in s.lower().split("x")) for s in args.sizes.split(",") if s]
+        tasks = make_look_tasks(args.cohorts, sizes, list(GENERATORS), list(LEADING_SCENARIOS), args.seed)  # type: ignore[arg-type]
+        rows = []
+        for i, t in enumerate(tasks, start=1):
+            rows.append(run_leading_task(t))
+            if i % 20 == 0:
+                print(f"  {i}/{len(tasks)} cohorts, {(time.perf_counter() - t0) / 60:.1f} min", file=sys.stderr, flush=True)
+        records = pd.DataFrame(rows)
+        gz = {"method": "gzip", "mtime": 0} if str(args.records).endswith(".gz") else None
+        records.to_csv(args.records, index=False, lineterminator="\n", compression=gz)
+    records["error"] = records["error"].astype(object).where(records["error"].notna(), "")
+    table = adjust_table(records)
+    out = Path(args.out)
+    table.to_csv(out / "interim_adjust_oc.csv", index=False, lineterminator="\n")
+    thr = [interim.adjust_threshold([k / 3 for k in range(1, j + 1)]) for j in (1, 2, 3)]
+    lines = ["# Interim looks: error rates of the call to adjust the coaching (issue 16, item 3)", "",
+             f"{len(records)} cohorts ({args.cohorts} per scenario, size and design), the decision benchmark's seeds. "
+             + (f"{records['seconds'].sum() / 60:.0f} CPU-minutes. " if "seconds" in records else "") + args.note, "",
+             "Rule: adjust when a leading indicator's chance of meeting its target is below "
+             + ", ".join(f"{100 * t:.1f} %" for t in thr)
+             + " at looks 1, 2, 3 (Pocock-type spending of a 10 % budget over the pilot's three looks, split over the "
+             "two leading indicators). Naive: the scorecard's 'off track' (below 10 %) at any look. The truth in "
+             "`no_effect` is exactly on the leading targets (no change) and above them in `meets_targets`: every "
+             "call to adjust is a false alarm.", "",
+             "| scenario | pilot + comparison | design | method | cohorts | by look 1 | by look 2 | any look (MC SE) |",
+             "|---|---|---|---|---:|---:|---:|---:|"]
+    for r in table.itertuples():
+        lines.append(f"| {r.scenario} | {r.n_pilot} + {r.n_comparison} | {r.generator} | {r.method} | {r.n_cohorts} | "
+                     f"{_pct(r.adjust_look_1)} | {_pct(r.adjust_by_look_2)} | {_pct(r.adjust_overall)} "
+                     f"({100 * r.adjust_overall_mc_se:.1f}) |")
+    lines += ["", "Leading indicators at a look: step 3's ANCOVA with the last complete pilot month before the look as "
+              "the endline (`leading_probabilities` in looks.py; no extra covariates, 49 bootstrap replicates): a "
+              "stand-in for the as-of scorecard's leading rows until step 3 computes them at a look.", "",
+              "Command: `" + " ".join(["python benchmarks/decision/looks.py", *argv]) + "`", ""]
+    (out / "interim_adjust_oc.md").write_text("\n".join(lines), encoding="utf-8")
+    print(table[table["generator"] == "pooled"].to_string(index=False), file=sys.stderr)
     return 0
 
 

@@ -43,7 +43,9 @@ budgets hold.
 
 The error rates of the rule over a 3-look schedule are measured by the
 decision benchmark (``benchmarks/decision/run.py --looks``) and shipped in
-``interim_oc.csv`` (:func:`pilot_eval.steps.decision.oc.interim_error_rate_sentence`).
+``interim_oc.csv`` (:func:`pilot_eval.steps.decision.oc.interim_error_rate_sentence`);
+those of the call to adjust the coaching by ``looks.py --leading``
+(``benchmarks/results/interim_adjust_oc.csv``).
 
 References
 ----------
