@@ -99,3 +99,17 @@ def test_adjust_call_uses_the_looks_adjusted_bar(looks) -> None:
     assert looks.first_adjust(row, "spending_pocock") == 0
     row["prob_pulse_change_look2"] = 0.08  # the scorecard's "off track" (< 10 %), not below the adjusted bar
     assert looks.first_adjust(row, "naive_off_track") == 2 and looks.first_adjust(row, "spending_pocock") == 0
+
+
+def test_packaged_tables_are_the_benchmark_results_and_the_page_quotes_them() -> None:
+    root = Path(__file__).resolve().parents[1]
+    for name in ("interim_oc.csv", "interim_adjust_oc.csv"):
+        assert (root / "benchmarks" / "results" / name).read_bytes() == (
+            root / "src" / "pilot_eval" / "steps" / "decision" / name).read_bytes()
+    t = oc.load_interim_oc()
+    assert t is not None
+    row = t[(t["method"] == "spending_obf") & (t["scenario"] == "no_effect") & (t["generator"] == "pooled")
+            & (t["n_pilot"] == 45)].iloc[0]
+    text = oc.interim_error_rate_sentence(45, 60)
+    assert f"in about {100 * row['stop_overall']:.0f} in 100 simulated cases" in text
+    assert "adjust the coaching" in text and "nan" not in text.lower()

@@ -617,6 +617,7 @@ def leading_main(argv: list[str]) -> int:
     ap.add_argument("--records", default=str(HERE / "looks_leading_cohorts.csv.gz"))
     ap.add_argument("--summarise", default="")
     ap.add_argument("--note", default="")
+    ap.add_argument("--copy-to", default=str(REPO / "src" / "pilot_eval" / "steps" / "decision" / "interim_adjust_oc.csv"))
     args, _ = ap.parse_known_args(argv)
     t0 = time.perf_counter()
     if args.summarise:
@@ -636,6 +637,8 @@ def leading_main(argv: list[str]) -> int:
     table = adjust_table(records)
     out = Path(args.out)
     table.to_csv(out / "interim_adjust_oc.csv", index=False, lineterminator="\n")
+    if args.copy_to:
+        shutil.copyfile(out / "interim_adjust_oc.csv", args.copy_to)
     thr = [interim.adjust_threshold([k / 3 for k in range(1, j + 1)]) for j in (1, 2, 3)]
     lines = ["# Interim looks: error rates of the call to adjust the coaching (issue 16, item 3)", "",
              f"{len(records)} cohorts ({args.cohorts} per scenario, size and design), the decision benchmark's seeds. "

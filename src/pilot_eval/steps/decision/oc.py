@@ -92,6 +92,8 @@ def error_rate_sentence(n_pilot: int, n_comparison: int, oc: pd.DataFrame | None
 
 #: The packaged error rates of the interim looks (``benchmarks/decision/run.py --looks``).
 INTERIM_OC_PATH = Path(__file__).with_name("interim_oc.csv")
+#: The packaged error rates of the call to adjust the coaching (``looks.py --leading``).
+INTERIM_ADJUST_OC_PATH = Path(__file__).with_name("interim_adjust_oc.csv")
 INTERIM_OC_COLUMNS = ("method", "scenario", "n_pilot", "n_comparison", "generator", "n_cohorts",
                       "stop_by_look_3", "stop_overall")
 
@@ -110,8 +112,27 @@ def load_interim_oc(path: str | Path | None = None) -> pd.DataFrame | None:
     return oc
 
 
+def _adjust_clause(n_pilot: int, n_comparison: int, path: str | Path | None) -> str:
+    """'; the call to adjust ... in about X in 100 ...' from interim_adjust_oc.csv, or '' without rows."""
+    p = Path(path) if path is not None else INTERIM_ADJUST_OC_PATH
+    if not p.is_file():
+        return ""
+    try:
+        t = pd.read_csv(p)
+        row = t[(t["method"] == "spending_pocock") & (t["scenario"] == "no_effect") & (t["generator"] == "pooled")
+                & (pd.to_numeric(t["n_pilot"], errors="coerce") == n_pilot)
+                & (pd.to_numeric(t["n_comparison"], errors="coerce") == n_comparison)]
+        if not len(row) or not np.isfinite(float(row["adjust_overall"].iloc[0])):
+            return ""
+        return (f"; the call to adjust the coaching was made by mistake in about "
+                f"{_in_100(float(row['adjust_overall'].iloc[0]))} in 100 cases where the leading indicators "
+                "were on target")
+    except (OSError, ValueError, KeyError, pd.errors.ParserError):
+        return ""
+
+
 def interim_error_rate_sentence(n_pilot: int, n_comparison: int, oc: pd.DataFrame | None = None,
-                                path: str | Path | None = None) -> str:
+                                path: str | Path | None = None, adjust_path: str | Path | None = None) -> str:
     """A plain sentence on how often the monthly looks stop for harm by mistake, for a pilot of this size.
 
     Uses the pooled rows (``generator == "pooled"``) with exactly this
@@ -120,8 +141,10 @@ def interim_error_rate_sentence(n_pilot: int, n_comparison: int, oc: pd.DataFram
     monthly looks and the final analysis together), the same for looking
     monthly at 5 % without allowing for it (``naive``), the final analysis alone
     (``final_only``, when present), and the ``harm``
-    scenario's share stopped by the pilot's end and overall.  Without such
-    rows it says the error rates have not been measured for this design.
+    scenario's share stopped by the pilot's end and overall; then, from
+    ``interim_adjust_oc.csv``, how often the call to adjust the coaching was
+    made when the leading indicators were on target.  Without such rows it
+    says the error rates have not been measured for this design.
 
     Examples
     --------
@@ -166,4 +189,6 @@ def interim_error_rate_sentence(n_pilot: int, n_comparison: int, oc: pd.DataFram
                  f"about {_in_100(harm['stop_by_look_3'])} in 100 cases, and the looks and the final analysis "
                  f"together in about {_in_100(harm['stop_overall'])} in 100")
     n = int(pd.to_numeric(rows["n_cohorts"], errors="coerce").min())
+    if path is None or adjust_path is not None:  # the packaged tables, or an explicit adjust table
+        text += _adjust_clause(n_pilot, n_comparison, adjust_path)
     return text + f" (simulated on {n} or more cohorts per case)."
