@@ -38,11 +38,12 @@ def no_incidents(folder: Path) -> None:
 
 
 def no_exits(folder: Path) -> None:
-    """No employee ever leaves (every end_date and exit_type empty)."""
+    """No employee ever leaves (every exit removed; a stint followed by a team move keeps its end)."""
     _base(folder)
     frame = _read(folder, "employees")
-    frame["end_date"] = ""
-    frame["exit_type"] = ""
+    moved = frame.sort_values("start_date").duplicated("employee_id", keep="last").reindex(frame.index)
+    frame.loc[~moved, "end_date"] = ""
+    frame.loc[~moved, "exit_type"] = ""
     _write(frame, folder, "employees")
 
 

@@ -90,7 +90,7 @@ def recommend_course(card: pd.DataFrame, config: CohortConfig, as_of: dt.date | 
     plan = interim.interim_plan(config, as_of)
     if not is_interim(config, as_of):
         rec = rule.recommend(card, fair_comparison=fair_comparison, why_not=why_not, icc1k=icc1k,
-                             harm_alpha=plan.final_harm_alpha)
+                             harm_alpha=plan.harm_alpha)
         return Course(rec, False, tuple(rule.RULE_TEXT))
     fraction = plan.fractions[-1] if plan.fractions else 0.0  # a look on the pilot's first day has none
     rec = interim.interim_recommendation(card, look=max(plan.look, 1), n_looks=plan.n_looks,
