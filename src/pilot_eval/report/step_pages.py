@@ -27,7 +27,7 @@ NAV_CSS = (
     "font:.92rem system-ui,sans-serif;color:#334e68}.pe-verdict{max-width:1100px;margin:.6rem auto 1rem;padding:.6rem 1rem;"
     "background:#f0f4f8;border-left:4px solid #1f4e8c;font:1rem system-ui,sans-serif;color:#1f2933}"
     ".jp-Notebook{max-width:1100px;margin:0 auto}"
-    ".jp-RenderedHTMLCommon table{max-width:100%;display:block;overflow-x:auto}"
+    ".jp-RenderedHTMLCommon table:not(.pe-table){max-width:100%;display:block;overflow-x:auto}"
     ".jp-OutputArea-output pre{white-space:pre-wrap;word-break:break-word}"
     "@media print{.pe-nav{display:none}}</style>"
 )
@@ -101,8 +101,10 @@ def _leading_lagging(r: Path) -> str:
         return "Leading to lagging: no pair of indicators could be tested."
     pairs = ll.drop_duplicates(["leading", "lagging"])
     n_valid = int(pairs["verdict"].eq("validated").sum())
+    n_ins = int(pairs["verdict"].eq("insufficient data").sum())
     return (f"Leading to lagging: {n_valid} of {len(pairs)} pairs of an early signal and a later outcome "
-            "were validated (the early signal predicted the outcome).")
+            "were validated by their pre-declared primary test (the early signal predicted the outcome)"
+            + (f"; {n_ins} could not be tested (insufficient data)" if n_ins else "") + ".")
 
 
 def _scorecard(r: Path) -> str:
