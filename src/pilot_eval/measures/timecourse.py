@@ -202,7 +202,8 @@ def twelve_month_sentence(cohort: Cohort) -> str:
     if cfg.pilot_days + cfg.follow_up_days < MONTH_DAYS * LAGGING_MONTHS[1]:
         return (f"The 12-month view (early signals in months 2 to 4 beside outcomes in months 9 to 12) needs a "
                 f"follow-up to month 12, until {end}; this cohort's follow-up ends on {cfg.follow_up_end}, so "
-                f"set follow_up_days to at least {MONTH_DAYS * LAGGING_MONTHS[1] - cfg.pilot_days} and "
+                f"lengthen the follow-up window in cohort.toml to at least "
+                f"{MONTH_DAYS * LAGGING_MONTHS[1] - cfg.pilot_days} days and "
                 f"report again after {end}.")
     return (f"The 12-month view (early signals in months 2 to 4 beside outcomes in months 9 to 12) will be "
             f"shown once the follow-up data reach month 12, from {end}.")

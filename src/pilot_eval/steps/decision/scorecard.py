@@ -441,15 +441,32 @@ def _excess_share(ex: dict[str, Any] | str | None, ok: bool, why: str) -> dict[s
 
 
 def summary_text(scorecard: pd.DataFrame, decision: str) -> str:
-    """Plain-text headline of the scorecard (stable for nbval)."""
-    lines = [f"recommendation: {decision}"]
+    """Headline of the scorecard in sentences, one per indicator (stable for nbval).
+
+    Each line gives the indicator's label, its value with the 95 % interval, the target,
+    the status and the chance that the target is met; an indicator without a value says
+    why (its note, e.g. "not yet (available from ...)").
+    """
+    words = {"stop_harm": "stop early for harm", "adjust": "adjust coaching"}
+    lines = [f"Recommendation: {words.get(decision, decision)}."]
     for _, r in scorecard.iterrows():
+        label = str(r.get("label") or r["indicator"])
+        unit = str(r.get("unit") or "")
+        digits = 1 if "%" in unit else 2
         if np.isfinite(r["value"]):
-            lines.append(f"{r['indicator']}: {r['value']:.3f} [{r['ci_low']:.3f}, {r['ci_high']:.3f}] "
-                         f"target {r['target']:.3f} -> {r['status']} (p = {r['probability']:.3f}; "
-                         f"{r['source_model'] or 'not an effect'})")
+            def f(v: float) -> str:
+                return f"{v:+.{digits}f}" if np.isfinite(v) else "not estimated"
+            chance = (f"; chance the target is met {100 * r['probability']:.0f} %"
+                      if np.isfinite(r.get("probability", np.nan)) else "")
+            lines.append(f"{label}: {f(r['value'])} {unit} (95% CI {f(r['ci_low'])} to {f(r['ci_high'])}), "
+                         f"target {f(r['target'])}: {r['status']}{chance}.".replace("  ", " "))
         else:
-            lines.append(f"{r['indicator']}: no data")
+            note = str(r.get("note") or "").strip().rstrip(".")
+            status = str(r["status"] or "no data")
+            if note.lower().startswith(status.lower()):
+                lines.append(f"{label}: {status}{note[len(status):]}.")
+            else:
+                lines.append(f"{label}: {status}" + (f" ({note})" if note else "") + ".")
     return "\n".join(lines)
 
 
