@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 
 from pilot_eval.data.config import COST_KEYS
 from pilot_eval.errors import InputError
-from pilot_eval.stats.predictive import P_ADJUST_METHODS
+from pilot_eval.stats.guidelines import P_ADJUST_METHODS
 
 
 class ParameterError(InputError):

@@ -367,3 +367,8 @@ def wwc_rating(effect: Any) -> Any:
     out[ok & (e > WWC_SATISFIED_MAX) & (e <= WWC_ADJUSTMENT_MAX)] = REQUIRES_ADJUSTMENT
     out[ok & (e > WWC_ADJUSTMENT_MAX)] = NOT_SATISFIED
     return out[0] if scalar else out
+
+#: Multiplicity corrections offered for families of p-values (Holm 1979; Benjamini & Hochberg 1995).
+#: Defined here, not in the prediction module, so reading it (the -p registry of the CLI) does
+#: not import scikit-learn.
+P_ADJUST_METHODS: tuple[str, ...] = ("holm", "fdr_bh")

@@ -65,15 +65,13 @@ from statsmodels.stats.multitest import multipletests
 from threadpoolctl import threadpool_limits
 
 from pilot_eval.stats.design import standardise
+from pilot_eval.stats.guidelines import P_ADJUST_METHODS
 
 #: Columns of :func:`cv_predictive_gain`'s result.
 CV_COLUMNS: tuple[str, ...] = (
     "gain", "p_value", "deviance_controls", "deviance_full", "n", "n_folds", "n_permutations",
     "stopped_early", "decided_early",
 )
-
-#: Methods accepted by :func:`adjust_p_values` (statsmodels names).
-P_ADJUST_METHODS: tuple[str, ...] = ("holm", "fdr_bh")
 
 #: Ridge penalty (on standardised, non-intercept coefficients) of the CV fits.
 DEFAULT_RIDGE = 1.0
