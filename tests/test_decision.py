@@ -100,7 +100,8 @@ def test_scorecard_shows_the_effects_row_it_names(sample, sample_result):
 
 def test_count_effect_matches_a_statsmodels_poisson_glm(sample):
     """The Risk panel's count model: statsmodels GLM (Poisson, log person-days offset, role/culture
-    dummies and pre-window rate) with cluster-robust covariance by org unit and t(G-1) intervals."""
+    dummies and pre-window rate) with the larger of its cluster-robust (by org unit) and model-based
+    standard errors and t(G-1) intervals."""
     import statsmodels.api as sm
     from scipy import stats
 
@@ -115,7 +116,10 @@ def test_count_effect_matches_a_statsmodels_poisson_glm(sample):
     fit = sm.GLM(frame["events"].to_numpy(float), X, family=sm.families.Poisson(),
                  offset=np.log(frame["person_days"].to_numpy(float))).fit(
         cov_type="cluster", cov_kwds={"groups": groups}, tol=1e-12)
-    b, se = fit.params[1], fit.bse[1]
+    plain = sm.GLM(frame["events"].to_numpy(float), X, family=sm.families.Poisson(),
+                   offset=np.log(frame["person_days"].to_numpy(float))).fit(tol=1e-12)
+    # the larger of the cluster-robust and the model-based error (Angrist & Pischke 2009, 8.2.3)
+    b, se = fit.params[1], max(fit.bse[1], plain.bse[1])
     g = len(np.unique(groups))
     crit = stats.t.ppf(0.975, g - 1)
     assert row["estimate"] == pytest.approx(100 * (np.exp(b) - 1), rel=1e-6)
@@ -236,3 +240,29 @@ def test_small_comparison_arm_gets_no_numbers_in_any_effects_output(tmp_path):
     assert did.event_studies(cohort).coefs.empty
     assert heterogeneity.heterogeneity_table(run.frames, cohort.config.min_group_size)["estimate"].isna().all()
     assert all(not f["arm"].eq("comparison").any() for f in run.frames.values())
+
+
+def test_count_model_se_is_the_larger_of_cluster_robust_and_model_based():
+    """Reference: statsmodels GLM Poisson, fitted twice (cluster-robust by cluster, and model-based);
+    underdispersed counts, so the model-based error is the larger one and the option matters."""
+    import statsmodels.api as sm
+
+    from pilot_eval.stats.count_models import fit_count_model
+
+    rng = np.random.default_rng(4)
+    n = 80
+    x = rng.normal(size=n)
+    expo = np.full(n, 100.0)
+    y = np.round(np.exp(-3 + 0.3 * x) * expo + rng.normal(0, 0.5, n)).clip(0)  # underdispersed counts
+    cl = np.arange(n) % 8
+    X = sm.add_constant(x[:, None])
+    robust = sm.GLM(y, X, family=sm.families.Poisson(), offset=np.log(expo)).fit(
+        cov_type="cluster", cov_kwds={"groups": cl}, tol=1e-12)
+    plain = sm.GLM(y, X, family=sm.families.Poisson(), offset=np.log(expo)).fit(tol=1e-12)
+    got = fit_count_model(y, expo, x[:, None], ["x"], clusters=cl, family="poisson", min_clusters=4,
+                          conservative=True)
+    want = max(robust.bse[1], plain.bse[1])
+    assert plain.bse[1] > 1.5 * robust.bse[1]  # the case the option exists for
+    assert got.loc[got.term == "x", "std_error"].iloc[0] == pytest.approx(want, rel=1e-5)
+    plain_only = fit_count_model(y, expo, x[:, None], ["x"], clusters=cl, family="poisson", min_clusters=4)
+    assert plain_only.loc[plain_only.term == "x", "std_error"].iloc[0] == pytest.approx(robust.bse[1], rel=1e-5)
