@@ -67,8 +67,10 @@ def test_confidence_is_the_only_name_for_the_confidence_level() -> None:
     deprecated positional complement (matched_effect, ClusterFit.t_inference)."""
     # reliability_verdict's alpha is Krippendorff's alpha (the statistic); the wild
     # cluster bootstrap's is its owner's to rename (requested, /work/coord/requests-api.md)
+    # the group-sequential functions' alpha is the false-alarm budget spent over the looks (a test
+    # level, as in gsDesign / ldbounds), not an interval level
     allowed_alpha = {"matched_effect", "reliability_verdict", "wild_cluster_bootstrap",
-                     "cluster_inference"}
+                     "cluster_inference", "spending", "spending_boundaries"}
     for name in ps.__all__:
         obj = getattr(ps, name)
         if not callable(obj) or isinstance(obj, type):

@@ -28,6 +28,9 @@ Regression and matching
     :func:`cluster_inference`; :func:`fit_count_model`,
     :func:`dispersion_test`; :func:`matched_effect`, :func:`match_att`,
     :func:`propensity_logit`.
+Sequential monitoring (repeated looks)
+    :func:`spending_boundaries` (Lan-DeMets alpha spending),
+    :func:`crossing_probabilities`, :func:`spending`, :func:`nominal_levels`.
 Published cut-offs (:mod:`pilot_eval.stats.guidelines`)
     :func:`koo_li_band`, :func:`koo_li_band_from_ci`,
     :func:`landis_koch_label`, :func:`reliability_verdict`, :func:`wwc_rating`.
@@ -81,6 +84,8 @@ _LAZY: dict[str, str] = {
                     "cluster_ols"),
     **dict.fromkeys(("dispersion_test", "fit_count_model"), "count_models"),
     **dict.fromkeys(("cohen_kappa", "fleiss_kappa"), "kappa"),
+    **dict.fromkeys(("crossing_probabilities", "nominal_levels", "spending", "spending_boundaries"),
+                    "group_sequential"),
     **dict.fromkeys(("match_att", "matched_effect", "propensity_logit"), "matching"),
 }
 
@@ -149,4 +154,9 @@ __all__ = [
     "landis_koch_label",
     "reliability_verdict",
     "wwc_rating",
+    # sequential monitoring
+    "crossing_probabilities",
+    "nominal_levels",
+    "spending",
+    "spending_boundaries",
 ]
