@@ -115,3 +115,25 @@ def read_result(out_dir: str | Path, name: str) -> pd.DataFrame:
             f"results/{name}.csv is missing in {Path(out_dir)}: run step {RESULT_FILES[name]} first "
             "(pilot-eval report runs every step in order)")
     return pd.read_csv(path)
+
+
+def read_packaged_table(path: str | Path, columns: tuple[str, ...], nonempty: bool = False) -> pd.DataFrame | None:
+    """A table packaged with pilot_eval (a benchmark's measured error rates), or None when it is
+    absent, unreadable, lacks one of ``columns`` (or, with ``nonempty``, has no row): the page
+    then says the rates are not available instead of failing.
+
+    Examples
+    --------
+    >>> read_packaged_table("no-such-file.csv", ("scenario",)) is None
+    True
+    """
+    p = Path(path)
+    if not p.is_file():
+        return None
+    try:
+        table = pd.read_csv(p)
+    except (OSError, ValueError, pd.errors.ParserError):
+        return None
+    if any(c not in table.columns for c in columns) or (nonempty and not len(table)):
+        return None
+    return table

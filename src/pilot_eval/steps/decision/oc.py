@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pilot_eval.steps.results import read_packaged_table
+
 #: The packaged operating characteristics of the rule.
 OC_PATH = Path(__file__).with_name("decision_oc.csv")
 OC_COLUMNS = ("scenario", "n_pilot", "n_comparison", "n_cohorts", "scale", "iterate", "stop")
@@ -27,16 +29,7 @@ OC_COLUMNS = ("scenario", "n_pilot", "n_comparison", "n_cohorts", "scale", "iter
 
 def load_oc(path: str | Path | None = None) -> pd.DataFrame | None:
     """The operating-characteristics table, or None when it is absent or malformed."""
-    p = Path(path) if path is not None else OC_PATH
-    if not p.is_file():
-        return None
-    try:
-        oc = pd.read_csv(p)
-    except (OSError, ValueError, pd.errors.ParserError):
-        return None
-    if any(c not in oc.columns for c in OC_COLUMNS):
-        return None
-    return oc
+    return read_packaged_table(path if path is not None else OC_PATH, OC_COLUMNS)
 
 
 def _in_100(share: float) -> str:
@@ -100,16 +93,7 @@ INTERIM_OC_COLUMNS = ("method", "scenario", "n_pilot", "n_comparison", "generato
 
 def load_interim_oc(path: str | Path | None = None) -> pd.DataFrame | None:
     """The interim looks' operating characteristics (``interim_oc.csv``), or None when absent or malformed."""
-    p = Path(path) if path is not None else INTERIM_OC_PATH
-    if not p.is_file():
-        return None
-    try:
-        oc = pd.read_csv(p)
-    except (OSError, ValueError, pd.errors.ParserError):
-        return None
-    if any(c not in oc.columns for c in INTERIM_OC_COLUMNS):
-        return None
-    return oc
+    return read_packaged_table(path if path is not None else INTERIM_OC_PATH, INTERIM_OC_COLUMNS)
 
 
 def _adjust_clause(n_pilot: int, n_comparison: int, path: str | Path | None) -> str:

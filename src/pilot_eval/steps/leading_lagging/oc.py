@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pilot_eval.steps.results import read_packaged_table
+
 #: The packaged operating characteristics of the rule.
 OC_PATH = Path(__file__).with_name("leading_lagging_oc.csv")
 OC_COLUMNS = ("generator", "scenario", "n_leaders", "n_cohorts", "measure", "leading", "lagging",
@@ -26,16 +28,7 @@ _GENERATORS = {"independent": "an independent design", "project": "the project's
 
 def load_oc(path: str | Path | None = None) -> pd.DataFrame | None:
     """The operating-characteristics table, or None when it is absent or malformed."""
-    p = Path(path) if path is not None else OC_PATH
-    if not p.is_file():
-        return None
-    try:
-        oc = pd.read_csv(p)
-    except (OSError, ValueError, pd.errors.ParserError):
-        return None
-    if any(c not in oc.columns for c in OC_COLUMNS) or not len(oc):
-        return None
-    return oc
+    return read_packaged_table(path if path is not None else OC_PATH, OC_COLUMNS, nonempty=True)
 
 
 def _in_100(share: float) -> str:

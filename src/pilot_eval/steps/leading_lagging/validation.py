@@ -103,7 +103,7 @@ from pilot_eval.stats.partial_correlation import partial_correlation
 from pilot_eval.stats.predictive import P_ADJUST_METHODS, STOP_AFTER, adjust_p_values, cv_predictive_gain
 from pilot_eval.measures._common import PILOT, suppress_small_cells
 from pilot_eval.measures.fidelity import FIDELITY_INDICATORS, fidelity_indicators
-from pilot_eval.data.vocabulary import label
+from pilot_eval.data.vocabulary import LABELS, label
 from pilot_eval.data.windows import pilot_months, pre_months
 from pilot_eval.steps.leading_lagging.rule import ALPHA, MDE_POWER, mde_phrase, verdict_text
 from pilot_eval.steps.leading_lagging.rule import INSUFFICIENT as INSUFFICIENT  # re-exported: the verdict codes
@@ -675,17 +675,10 @@ def summary_text(
 # for people: labels, sentences and the display table of the step page
 # ---------------------------------------------------------------------------
 #: Human labels of the leading indicators (passed to :func:`pilot_eval.data.vocabulary.label` as ``extra``).
-INDICATOR_LABELS: dict[str, str] = {
-    "pulse_change_early": "early change in team pulse",
-    "behaviour_index_change": "change in observed behaviours",
-    "empathy_360_midpoint_change": "360 empathy change by the midpoint",
-    "practice_sessions": "practice sessions done",
-    "practice_plateau": "practice scores stalled",
-    "feedback_within_48h_share": "feedback given within 48 hours",
-    "count_model": "count model (primary test)",
-    "partial_correlation": "partial correlation (supporting)",
-    "cv_permutation": "out-of-sample prediction (supporting)",
-}
+#: (From the one vocabulary, :data:`pilot_eval.data.vocabulary.LABELS`.)
+INDICATOR_LABELS: dict[str, str] = {k: LABELS[k] for k in (
+    "pulse_change_early", "behaviour_index_change", "empathy_360_midpoint_change", "practice_sessions",
+    "practice_plateau", "feedback_within_48h_share", "count_model", "partial_correlation", "cv_permutation")}
 
 _DASH = "–"
 
