@@ -122,7 +122,7 @@ def test_every_step_page_was_checked(findings):
 
 #: Pages with known findings in files this suite's owner does not own (/work/coord/requests-pages.md):
 #: expected to fail until fixed; remove the entry then.
-KNOWN_FINDINGS = {"05": "notebook 05 prints indicator codes and result-file names (requests-pages.md, 1-3)"}
+KNOWN_FINDINGS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("stem", [pytest.param(s, marks=[pytest.mark.xfail(reason=KNOWN_FINDINGS[s])]
