@@ -24,8 +24,13 @@ from pilot_eval.steps.reliability import analysis as reliability
 from pilot_eval.steps.reliability import views
 
 
+#: Cases make test runs in-process; the others run in make test-scenarios (CI runs both).
+FAST_CASES = ("single_org_unit", "no_exits")
+
+
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # stats/icc.py, see requests-decision.md
-@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("case", [c if c in FAST_CASES else pytest.param(c, marks=pytest.mark.scenario)
+                                  for c in sorted(CASES)])
 def test_steps_2_3_5_survive(case, tmp_path):
     CASES[case](tmp_path / case)
     cohort = load_cohort(tmp_path / case)

@@ -341,7 +341,7 @@ def test_three_looks_of_an_unseen_cohort(tmp_path):
     assert tree_hash(data) == before
 
 
-@pytest.mark.slow
+@pytest.mark.scenario  # a whole report; make test keeps the decision-level looks above
 def test_day_30_report_of_the_sample(tmp_path):
     before = tree_hash(SAMPLE)
     out = tmp_path / "d30"
@@ -375,7 +375,7 @@ def test_twelve_month_view_of_a_generated_cohort_followed_to_month_12():
         assert got == pytest.approx(ref)
 
 
-@pytest.mark.slow
+@pytest.mark.scenario  # a whole report; make test keeps the decision-level looks above
 def test_report_shows_the_twelve_month_view(tmp_path):
     data = tmp_path / "cohort"
     generate_cohort(data, n_pilot=15, n_comparison=15, seed=31, effect=0.3, follow_up_days=270)
