@@ -66,6 +66,7 @@ from pilot_eval.steps.results import RESULT_FILES
 from pilot_eval.measures.behaviour_exclusions import behaviour_alphas
 from pilot_eval.stats.icc import icc_oneway_unbalanced
 from pilot_eval.steps import completeness as comp
+from pilot_eval.privacy import publication_step, round_to_step
 from pilot_eval.steps.decision.indicators import (
     INDICATORS, NOT_YET, PANELS, SPECS, availability, is_due, probability_target_met, status_from_probability, pomp,
 )
@@ -430,6 +431,16 @@ def _excess_share(ex: dict[str, Any] | str | None, ok: bool, why: str) -> dict[s
         return _no_data(f"no excess share: {why}")
     if ex is None or isinstance(ex, str):
         return _no_data(ex or "no leader was rated at both waves")
+    # group aggregates of leaders, rounded for publication like every other (privacy.coarsen_published):
+    # a share of n leaders moves by 100 / n points per leader, so two reports of cohorts that differ by
+    # one leader do not tell by subtraction whether that leader improved
+    ex = dict(ex)
+    n_p, n_c = int(ex["n_pilot"]), int(ex["n_comparison"])
+    both = publication_step(100.0, min(n_p, n_c))
+    ex["estimate"] = round_to_step(ex["estimate"], both)
+    ex["ci_low"], ex["ci_high"] = round_to_step(ex["ci_low"], both, "down"), round_to_step(ex["ci_high"], both, "up")
+    ex["pilot_share"] = round_to_step(ex["pilot_share"], publication_step(100.0, n_p))
+    ex["comparison_share"] = round_to_step(ex["comparison_share"], publication_step(100.0, n_c))
     return {"value": ex["estimate"], "ci_low": ex["ci_low"], "ci_high": ex["ci_high"], "n": ex["n"],
             "pilot_share": ex["pilot_share"], "comparison_share": ex["comparison_share"],
             "method": str(ex["ci_method"]),
