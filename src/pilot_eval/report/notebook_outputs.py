@@ -3,8 +3,8 @@
 Policy (documented in README.md):
 
 * Notebooks are committed **without outputs**, except the cells tagged
-  ``nbval-check-output``: those print headline numbers of the sample cohort
-  as plain text, and ``pytest --nbval-lax`` compares them on every CI run.
+  ``nbval-check-output``: those print or say (``report.prose.say``) headline
+  numbers of the sample cohort as text, and ``pytest --nbval-lax`` compares them on every CI run.
   Charts (SVG), tables and timings are never stored, so no random ids or
   machine-specific values reach git.
 * Volatile metadata (execution counts, timings, papermill and widget state)
@@ -25,6 +25,8 @@ from pathlib import Path
 import nbformat
 
 CHECK_TAG = "nbval-check-output"
+#: Output forms kept in a checked cell.
+TEXT_MIMES = ("text/plain", "text/html", "text/markdown")
 KEEP_CELL_METADATA = ("tags",)
 KEEP_NOTEBOOK_METADATA = ("kernelspec", "language_info")
 
@@ -50,6 +52,15 @@ def strip_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             for out in cell.outputs:
                 if out.get("output_type") == "stream" and out.get("name") == "stdout":
                     kept.append(nbformat.NotebookNode({"name": "stdout", "output_type": "stream", "text": out["text"]}))
+                elif out.get("output_type") in ("display_data", "execute_result"):
+                    # sentences shown with report.prose.say or as Markdown: their text forms (nbval
+                    # compares every one), never images or widget state
+                    data = {k: v for k, v in out.get("data", {}).items() if k in TEXT_MIMES}
+                    if data:
+                        node = {"output_type": out["output_type"], "metadata": {}, "data": data}
+                        if out["output_type"] == "execute_result":
+                            node["execution_count"] = 1
+                        kept.append(nbformat.NotebookNode(node))
             cell.outputs = kept
         else:
             cell.outputs = []
