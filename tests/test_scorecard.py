@@ -161,3 +161,14 @@ def test_hr_incidents_off_track_blocks_scale():
                          icc1k=0.9)
     assert rec.conditions["risk_target_off_track"] and rec.decision == rule.ITERATE
     assert "HR incidents" in " ".join(rec.reasons)
+
+
+def test_futility_when_the_rounded_top_of_the_interval_equals_half_the_target():
+    """Published bounds are rounded outwards (privacy), so a top equal to half the target (5 of 10)
+    means the computed interval lay below it: stop for futility (rule 3, 'at or below'); a top just
+    above half the target is not futile.  Reference: the rule's text."""
+    at = rule.recommend(_card(empathy_360_change_pct=(0.0, -2.5, 5.0, 10.0, 0.5)), fair_comparison=True, icc1k=0.9)
+    above = rule.recommend(_card(empathy_360_change_pct=(0.0, -2.5, 7.5, 10.0, 0.5)), fair_comparison=True,
+                           icc1k=0.9)
+    assert at.decision == rule.STOP and at.conditions["futile"]
+    assert above.decision == rule.ITERATE and not above.conditions["futile"]

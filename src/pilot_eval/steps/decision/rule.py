@@ -21,8 +21,13 @@ page) and applied by :func:`recommend`, in this order:
    times the look's boundary at the pilot's end, 0 between the pilot's end
    and the end of follow-up).  Measured: ``interim_oc.csv``
    (``benchmarks/decision/run.py --looks``).
-3. **Stop for futility.**  The 360 effect's 95 % interval lies wholly below
-   half its target: the training cannot plausibly reach it.
+3. **Stop for futility.**  The 360 effect's 95 % interval lies at or below
+   half its target: the training cannot plausibly reach it.  "At or below":
+   the published bounds are rounded outwards for privacy (to 2.5 or 5 points
+   at the sample's size), so a rounded top equal to half the target means the
+   computed one lay below it; with a strict "below" the decision benchmark
+   stopped only 77 % of the no-effect pilots of 45 + 60 leaders (97 % before
+   the rounding).
 4. **Scale** when all of these hold: the 360 effect's 95 % interval lies
    wholly above zero; its target is not out of reach (at least a 10 % chance
    of meeting it, i.e. not off track); the 360 raters agree well enough
@@ -84,7 +89,7 @@ RULE_TEXT: tuple[str, ...] = (
     "Stop if a risk outcome (HR incidents, escalations or voluntary attrition) rose in pilot teams, judged "
     "with a correction for looking at three outcomes and for the monthly looks before this one, so that a "
     "harmless training is wrongly stopped for harm in at most 5 in 100 pilots over all the looks together.",
-    "Stop if even the best case for the 360 empathy effect (the top of its 95% range) is below half its target.",
+    "Stop if even the best case for the 360 empathy effect (the top of its 95% range) is at or below half its target.",
     "Scale only if all of these hold: the 360 empathy effect is above zero across its 95% range; its target "
     "is within reach (at least a 1 in 10 chance of meeting it); the 360 raters agree well enough (reliability "
     "of at least 0.5); no risk outcome shows a warning sign of harm (a 9 in 10 chance or more that it rose); "
@@ -205,7 +210,7 @@ def recommend(scorecard: pd.DataFrame, *, fair_comparison: bool, why_not: str = 
     pending = [r for r in risk if r["status"] == NOT_YET]
     cond = {
         "fair_comparison": bool(fair_comparison), "harm": bool(harmed),
-        "futile": bool(emp_ok and emp["ci_high"] < target / 2),
+        "futile": bool(emp_ok and emp["ci_high"] <= target / 2),
         "effect_above_zero": bool(emp_ok and emp["ci_low"] > 0),
         "target_in_reach": bool(emp_ok and emp["probability"] >= OFF_TRACK_P),
         "reliable": bool(reliable), "harm_warning": bool(warned), "fairness_flag": fairness_flag,
