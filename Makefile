@@ -43,11 +43,12 @@ report: $(STAMP)
 # test-fast = not slow and not scenario; test = not scenario (slow included); test-scenarios = scenario.
 # A test that builds a report, starts a browser or a kernel, or runs longer than ~10 s is marked slow.
 # mypy (one process) runs beside the two pytest workers, so neither core waits for it.
+# --dist loadfile: the cells of a notebook share one kernel, so each file stays on one worker.
 test: $(STAMP)
 	@start=$$(date +%s); log=$$(mktemp); \
 	$(BIN)/lint-imports --no-cache || exit 1; \
 	$(BIN)/mypy src > $$log 2>&1 & mypy_pid=$$!; \
-	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider -n 2 -m "not scenario"; \
+	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider -n 2 --dist loadfile -m "not scenario"; \
 	rc=$$?; wait $$mypy_pid; mypy_rc=$$?; echo "mypy src:"; cat $$log; rm -f $$log; \
 	echo "make test: $$(( $$(date +%s) - start )) s"; \
 	if [ $$rc -ne 0 ]; then exit $$rc; fi; exit $$mypy_rc

@@ -8,6 +8,7 @@ must count a planted link and a null indicator as the truth says.
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -16,10 +17,21 @@ import pandas as pd
 import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "leading_lagging"
-sys.path.insert(0, str(BENCH))
 
-import independent  # noqa: E402
-import run  # noqa: E402
+
+def _load(name: str, file: str):
+    """A benchmark script as a module of its own name (benchmarks/decision has a run.py too)."""
+    spec = importlib.util.spec_from_file_location(name, BENCH / file)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+sys.path.insert(0, str(BENCH))  # run.py imports its sibling `independent`
+independent = _load("independent", "independent.py")
+run = _load("leading_lagging_benchmark_run", "run.py")
+sys.path.remove(str(BENCH))
 
 from pilot_eval.data.cohort import Cohort  # noqa: E402
 
