@@ -24,6 +24,10 @@ from pilot_eval.measures.behaviour_exclusions import excluded_behaviours
 from pilot_eval.data.cohort import load_cohort
 from pilot_eval.data.synth import generate_cohort
 
+# coverage of planted effects over many cohorts: make test-scenarios (CI runs it); the
+# reference tests of each model (tests/test_effects.py) run in make test
+pytestmark = pytest.mark.scenario
+
 SEEDS = range(1, 11)
 
 

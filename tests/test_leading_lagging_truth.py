@@ -29,7 +29,9 @@ from pilot_eval.measures.behaviour_exclusions import excluded_behaviours
 from pilot_eval.data.cohort import load_cohort
 from pilot_eval.measures.lagging_outcomes import lagging_outcomes
 
-pytestmark = pytest.mark.slow
+# planted-truth recovery over many cohorts: make test-scenarios (CI runs it); the benchmark smoke
+# test and tests/test_leading_lagging_rule.py cover the verdict machinery in make test
+pytestmark = [pytest.mark.slow, pytest.mark.scenario]
 
 SEEDS = (1, 2, 3, 4, 5)
 PLANTED = (("pulse_change_early", "voluntary_attrition:follow_up"),
