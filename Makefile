@@ -9,6 +9,17 @@ STAMP  := $(VENV)/.installed-stamp
 DATA   ?= data/sample
 OUT    ?= reports/sample
 
+# Python may keep compiled modules (__pycache__, git-ignored): every pytest worker, notebook kernel
+# and command of a run then compiles the project and the rewritten tests once, not each time
+# (a machine that sets PYTHONDONTWRITEBYTECODE otherwise recompiles them in every process).
+unexport PYTHONDONTWRITEBYTECODE
+# Test runs: one BLAS / OpenMP thread per process.  Two pytest workers, mypy, the shared report's
+# kernel and each worker's kernels already fill both cores; NumPy's default of one thread per core
+# in every one of them oversubscribes the machine (threads spin, waiting for a core).
+TEST_ENV := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+# -p early_imports (tests/early_imports.py) is loaded before pytest's plugins: see that file.
+PYTEST := $(TEST_ENV) PYTHONPATH=tests $(BIN)/python -m pytest -p early_imports
+
 .PHONY: all install report test test-fast test-scenarios lab sample notebooks-refresh bench bench-decision clean help
 
 help:
@@ -47,20 +58,20 @@ report: $(STAMP)
 test: $(STAMP)
 	@start=$$(date +%s); log=$$(mktemp); \
 	$(BIN)/lint-imports --no-cache || exit 1; \
-	$(BIN)/mypy src > $$log 2>&1 & mypy_pid=$$!; \
-	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider -n 2 --dist loadfile -m "not scenario"; \
+	$(TEST_ENV) $(BIN)/mypy src > $$log 2>&1 & mypy_pid=$$!; \
+	$(PYTEST) tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider -n 2 --dist loadfile -m "not scenario"; \
 	rc=$$?; wait $$mypy_pid; mypy_rc=$$?; echo "mypy src:"; cat $$log; rm -f $$log; \
 	echo "make test: $$(( $$(date +%s) - start )) s"; \
 	if [ $$rc -ne 0 ]; then exit $$rc; fi; exit $$mypy_rc
 
 test-scenarios: $(STAMP)
 	@start=$$(date +%s); \
-	$(BIN)/python -m pytest tests -p no:cacheprovider -n 2 -m scenario; \
+	$(PYTEST) tests -p no:cacheprovider -n 2 -m scenario; \
 	rc=$$?; echo "make test-scenarios: $$(( $$(date +%s) - start )) s"; exit $$rc
 
 test-fast: $(STAMP)
 	@start=$$(date +%s); \
-	$(BIN)/python -m pytest tests -m "not slow and not scenario" -p no:cacheprovider -p no:nbval -n 2; \
+	$(PYTEST) tests -m "not slow and not scenario" -p no:cacheprovider -p no:nbval -n 2; \
 	rc=$$?; echo "make test-fast: $$(( $$(date +%s) - start )) s"; exit $$rc
 
 lab: $(STAMP)

@@ -60,7 +60,7 @@ import time
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
 from pilot_eval.data.as_of import cohort_as_of, cohort_hash, look_at, planned_config, window_status
 from pilot_eval.data.cohort import Cohort, CohortValidationError, load_cohort
@@ -74,8 +74,10 @@ from pilot_eval.report.notebooks import (
 from pilot_eval.report.pdf import write_pdf
 from pilot_eval.report.context import AS_OF_ENV
 from pilot_eval.report.step_pages import look_line, navigation, page_header
-from pilot_eval.steps.decision.previous import PreviousLook, check_previous_look, read_previous_look
 from pilot_eval.report.target import MARKER, check_out_dir, marker_text, out_lock
+
+if TYPE_CHECKING:
+    from pilot_eval.steps.decision.previous import PreviousLook
 
 #: Packages whose versions go into the manifest.
 MANIFEST_PACKAGES: tuple[str, ...] = (
@@ -400,7 +402,13 @@ def build_report(
     notebooks = list_notebooks(nb_dir)
     declared = {nb.name: declared_parameters(nb) for nb in notebooks}
     check_parameters(params, declared)
-    previous_look = read_previous_look(previous) if previous is not None else None
+    previous_look = None
+    if previous is not None:
+        # imported here: pilot_eval.steps.decision loads the decision's models (statsmodels),
+        # which a run that stops at bad input does not need (it answers in about two seconds)
+        from pilot_eval.steps.decision.previous import read_previous_look
+
+        previous_look = read_previous_look(previous)
 
     with stop_signals_as_interrupts(), private_workdir() as work:
         try:
@@ -440,6 +448,8 @@ def _check_look(cohort: Cohort, as_of: dt.date | None, previous: PreviousLook | 
                         "a look needs at least its first day (give a later date)")
     digest = cohort_hash(cohort)
     if previous is not None:
+        from pilot_eval.steps.decision.previous import check_previous_look
+
         check_previous_look(previous, digest, as_of)
     lk = look_at(cfg, as_of)
     return {

@@ -10,15 +10,9 @@ package, never raw rows (Altair refuses more than 5,000 rows).
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
-# jsonschema (imported by Altair) registers an optional IRI format checker whose
-# package builds a parser grammar at import time: ~1.8 s in every notebook kernel.
-# Altair's schema validation never checks IRI formats, so the checker is left out.
-if "rfc3987_syntax" not in sys.modules and "jsonschema" not in sys.modules:
-    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
-
+# (pilot_eval.report leaves out jsonschema's slow IRI format checker before Altair is imported)
 import altair as alt  # noqa: E402
 import pandas as pd  # noqa: E402
 
