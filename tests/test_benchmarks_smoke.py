@@ -82,6 +82,15 @@ def test_alpha_side_by_side_equals_krippendorff_loop(rb, level: str) -> None:
     assert res["ratio"] > 0
 
 
+def test_scale_runs_equal_their_numpy_references(rb) -> None:
+    """The million-row runs of make bench at a small size: equal to their NumPy computations."""
+    e = rb.bench_empathy_360(n_leaders=30, repeats=1)
+    i = rb.bench_icc_oneway(n_leaders=40, repeats=1)
+    assert e["equal"] and e["max_abs_diff"] < 1e-12 and "30 leaders" in e["data"]
+    assert i["equal"] and i["max_abs_diff"] < 1e-12
+    assert e["project_seconds"] > 0 and i["reference_seconds"] > 0
+
+
 def test_loop_reference_matches_krippendorff_2011(rb) -> None:
     """Krippendorff (2011): ordinal alpha 0.815 on the 4 observers x 12 units example."""
     nan = np.nan

@@ -334,22 +334,19 @@ def test_oneway_unbalanced_ignores_missing_ratings() -> None:
     pd.testing.assert_frame_equal(a, b)
 
 
-def test_oneway_unbalanced_one_million_rows_is_fast() -> None:
-    """5,000 leaders, > 1M rating rows: vectorised, agrees with the population ICC."""
-    import time
-
+def test_oneway_unbalanced_recovers_the_population_icc() -> None:
+    """1,500 leaders, ~300,000 rating rows: agrees with the population ICC (its speed at a
+    million rows is measured in benchmarks/run_benchmarks.py, bench_icc_oneway)."""
     rng = np.random.default_rng(5)
-    n_leaders = 5000
+    n_leaders = 1500
     sizes = rng.integers(150, 260, size=n_leaders)
     codes = np.repeat(np.arange(n_leaders), sizes)
     score = rng.normal(scale=0.5, size=n_leaders)[codes] + rng.normal(size=codes.size)
     data = pd.DataFrame({"leader": "L" + pd.Series(codes).astype("str"), "score": score})
-    assert len(data) > 1_000_000
-    start = time.perf_counter()
+    assert len(data) > 250_000
     res = icc_oneway_unbalanced(data, "leader", "score").set_index("method")
-    assert time.perf_counter() - start < 10.0
-    # population ICC = 0.25 / (0.25 + 1) = 0.2; SE here is about 0.005
-    assert res.loc["ICC1", "estimate"] == pytest.approx(0.2, abs=0.02)
+    # population ICC = 0.25 / (0.25 + 1) = 0.2; SE here is about 0.008
+    assert res.loc["ICC1", "estimate"] == pytest.approx(0.2, abs=0.03)
     assert res.loc["ICC1", "n_targets"] == n_leaders
 
 

@@ -10,7 +10,6 @@ columns ``Int64``).
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import numpy as np
 import pandas as pd
@@ -416,11 +415,12 @@ def test_measure_names():
 # ---------------------------------------------------------------------------
 # scale: 5,000 leaders, > 1M rating rows
 # ---------------------------------------------------------------------------
-def test_empathy_360_fast_at_scale():
-    """1.2M rating rows: the vectorised path must stay well under a few seconds,
-    and its result must equal an independent numpy computation of the same mean."""
+def test_empathy_360_vectorised_path_equals_numpy():
+    """The vectorised path equals an independent NumPy computation of the same mean on a
+    complete design (48,000 rows; its speed at 1.2 million rows is measured in
+    benchmarks/run_benchmarks.py, bench_empathy_360, as a ratio to that computation)."""
     rng = np.random.default_rng(7)
-    n_leaders, n_raters, n_items = 5000, 10, 8  # x 3 waves = 1.2M rows
+    n_leaders, n_raters, n_items = 200, 10, 8  # x 3 waves = 48,000 rows
     leader = np.repeat(np.arange(n_leaders), n_raters * n_items * 3)
     wave = np.tile(np.repeat(np.arange(3), n_raters * n_items), n_leaders)
     rater = np.tile(np.repeat(np.arange(n_raters), n_items), n_leaders * 3)
@@ -439,11 +439,8 @@ def test_empathy_360_fast_at_scale():
         "item": pd.Series(np.char.add("E", item.astype(str)), dtype="str"),
         "score": pd.array(np.where(np.isnan(score), None, score), dtype="Int64"),
     })
-    t0 = time.perf_counter()
     e = empathy_360(ratings)
-    elapsed = time.perf_counter() - t0
     assert len(e) == n_leaders * 3
-    assert elapsed < 15.0
     # independent check: reshape to (leader, wave, rater, item) and use nanmean
     cube = score.reshape(n_leaders, 3, n_raters, n_items)
     per_rater = np.nanmean(cube, axis=3)[:, :, 1:]  # drop rater 0 (self)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -50,15 +49,14 @@ def test_settings_that_cannot_be_computed_are_violations(tmp_path, old, new, key
     assert result.config is None
 
 
-def test_absurd_windows_exit_2_within_seconds_listing_all(tmp_path):
+def test_absurd_windows_exit_2_before_any_notebook_listing_all(tmp_path):
     folder = copy_fixture(tmp_path)
     edit_toml(folder, "pilot_days = 90", "pilot_days = 100000000")
     edit_toml(folder, "follow_up_days = 90", "follow_up_days = 9999999999")
     set_cell(folder, "ratings", 5, "score", "9")
-    t0 = time.perf_counter()
     r = _cli("report", str(folder), "--out", str(tmp_path / "out"))
-    assert time.perf_counter() - t0 < 60
     assert r.returncode == 2, r.stderr
+    assert "[1/" not in r.stderr  # refused before any notebook (issue 12: it failed after 30 s, inside one)
     assert "pilot_days" in r.stderr and "follow_up_days" in r.stderr and "'9'" in r.stderr
     assert "Traceback" not in r.stderr and not (tmp_path / "out").exists()
 
@@ -90,10 +88,8 @@ def test_exclude_behaviours_needs_a_codebook(tmp_path):
 
 def test_report_rejects_bad_parameter_values_before_any_notebook(tmp_path):
     folder = copy_fixture(tmp_path)
-    t0 = time.perf_counter()
     r = _cli("report", str(folder), "--out", str(tmp_path / "out"), "-p", "n_boot=-5",
              "-p", "p_adjust_method=bogus", "-p", "exclude_behaviours=no_such_code")
-    assert time.perf_counter() - t0 < 60  # issue 12: it failed after 30 s, inside a notebook
     assert r.returncode == 2, r.stderr
     for text in ("n_boot", "p_adjust_method", "no_such_code"):
         assert text in r.stderr
