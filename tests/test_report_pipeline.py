@@ -80,19 +80,18 @@ def test_html_opens_offline_and_hides_code(built):
     assert dq.count("data:image/svg+xml") >= 4  # the charts, inline
 
 
-def test_second_run_of_the_first_steps_gives_byte_identical_results(built, tmp_path):
-    """Steps 0 and 1 run again (their results depend on no later step): the same bytes as the
-    shared report's.  The whole report is run twice in the scenario suite (below)."""
+def test_second_run_of_the_first_step_gives_byte_identical_results(built, tmp_path):
+    """Step 0 runs again (its results depend on no later step): the same bytes as the shared
+    report's.  The whole report is run twice in the scenario suite (below)."""
     cohort, out, _ = built
     nbs = tmp_path / "notebooks"
     nbs.mkdir()
-    for stem in ("00_data_quality", "01_baseline"):
-        shutil.copy(default_notebooks_dir() / f"{stem}.ipynb", nbs)
+    shutil.copy(default_notebooks_dir() / "00_data_quality.ipynb", nbs)
     again = tmp_path / "again"
     build_report(cohort, again, params=BUILT_REPORT_PARAMS or None, notebooks_dir=nbs, progress=False, log=_quiet)
     second = {p.name: _sha(p) for p in (again / "results").glob("*.csv")}
     first = {name: _sha(out / "results" / name) for name in second}
-    assert {"completeness.csv", "baseline_balance.csv"} <= set(second)
+    assert "completeness.csv" in second
     assert first == second
 
 
@@ -109,7 +108,9 @@ def test_second_run_gives_byte_identical_results(built, tmp_path):
 def test_failing_notebook_leaves_earlier_report_untouched(tiny_cohort, tmp_path):
     nbs = tmp_path / "notebooks"
     nbs.mkdir()
-    shutil.copy(default_notebooks_dir() / "00_data_quality.ipynb", nbs)  # one real notebook runs first
+    good = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])  # a step that succeeds first
+    good.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(good, nbs / "00_fine.ipynb")
     bad = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("x = 1"),
         nbformat.v4.new_code_cell("raise RuntimeError('planted failure')"),
@@ -178,20 +179,6 @@ def test_cli_invalid_cohort_exit_2_writes_nothing(tiny_cohort, tmp_path):
     assert before == {p.name: _sha(p) for p in broken.iterdir()}
 
 
-def test_parameter_override_reaches_notebooks(tiny_cohort, tmp_path):
-    out = tmp_path / "out"
-    nbs = tmp_path / "notebooks"
-    nbs.mkdir()
-    shutil.copy(default_notebooks_dir() / "00_data_quality.ipynb", nbs)
-    build_report(tiny_cohort, out, params={"min_raters_per_category": 4}, notebooks_dir=nbs,
-                 progress=False, log=_quiet)
-    m = json.loads((out / "manifest.json").read_text())
-    assert m["parameters"] == {"min_raters_per_category": 4}
-    assert m["settings"]["min_raters_per_category"] == 4
-    measures = (out / "results" / "completeness.csv").read_text()
-    assert "raters_at_least_4:" in measures and "raters_at_least_3:" not in measures
-
-
 def _without_optional_tables_and_with_a_small_culture(tiny_cohort: Path, folder: Path) -> Path:
     shutil.copytree(tiny_cohort, folder)
     for stem in ("observations", "behaviours", "incidents", "sessions"):
@@ -222,14 +209,20 @@ def _check_skipped_tables_and_no_small_group(out: Path) -> None:
     assert hits == []
 
 
-def test_data_quality_step_without_optional_tables_and_with_a_small_culture(tiny_cohort, tmp_path):
+def test_data_quality_step_without_optional_tables_with_a_small_culture_and_a_parameter(tiny_cohort, tmp_path):
     """The data-quality step alone (the cheap form of the whole-report scenario below): it records
-    the skipped tables, and a culture of 3 leaders (< min_group_size 5) is in no file it writes."""
+    the skipped tables, a culture of 3 leaders (< min_group_size 5) is in no file it writes, and
+    a -p value reaches the notebook (one kernel for the three checks)."""
     folder = _without_optional_tables_and_with_a_small_culture(tiny_cohort, tmp_path / "cohort")
     out = tmp_path / "out"
-    build_report(folder, out, notebooks_dir=_one_notebook(tmp_path, "00_data_quality"), progress=False,
-                 log=_quiet)
+    build_report(folder, out, params={"min_raters_per_category": 4},
+                 notebooks_dir=_one_notebook(tmp_path, "00_data_quality"), progress=False, log=_quiet)
     _check_skipped_tables_and_no_small_group(out)
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["parameters"] == {"min_raters_per_category": 4}
+    assert m["settings"]["min_raters_per_category"] == 4
+    measures = (out / "results" / "completeness.csv").read_text()
+    assert "raters_at_least_4:" in measures and "raters_at_least_3:" not in measures
 
 
 @pytest.mark.scenario

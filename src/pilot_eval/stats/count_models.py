@@ -44,8 +44,9 @@ from typing import Literal, Sequence
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import optimize, stats
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
 #: Columns of :func:`fit_count_model`'s result.
@@ -109,8 +110,8 @@ def dispersion_test(y: np.ndarray, mu: np.ndarray) -> dict[str, float]:
     return {"alpha": alpha, "z": float(z), "p_value": float(stats.norm.sf(z))}
 
 
-def _glm(y: np.ndarray, X: np.ndarray, offset: np.ndarray, family: sm.families.Family):
-    return sm.GLM(y, X, family=family, offset=offset)
+def _glm(y: np.ndarray, X: np.ndarray, offset: np.ndarray, family: families.Family):
+    return GLM(y, X, family=family, offset=offset)
 
 
 def cluster_robust_cov(
@@ -186,7 +187,7 @@ def nb_alpha_mle(y: np.ndarray, X: np.ndarray, offset: np.ndarray) -> float:
     """
 
     def negll(log_alpha: float) -> float:
-        fam = sm.families.NegativeBinomial(alpha=float(np.exp(log_alpha)))
+        fam = families.NegativeBinomial(alpha=float(np.exp(log_alpha)))
         res, _ = _quiet_fit(_glm(y, X, offset, fam), tol=_TOL)
         return -float(res.llf)
 
@@ -279,16 +280,16 @@ def fit_count_model(
     terms = ["Intercept", *names]
     offset = np.log(exposure)
 
-    poisson, ok_p = _quiet_fit(_glm(y, design, offset, sm.families.Poisson()), tol=_TOL)
+    poisson, ok_p = _quiet_fit(_glm(y, design, offset, families.Poisson()), tol=_TOL)
     disp = dispersion_test(y, poisson.fittedvalues)
     use_nb = family == "negative_binomial" or (
         family == "auto" and np.isfinite(disp["p_value"]) and disp["p_value"] < dispersion_level
     )
     alpha = 0.0
-    fam: sm.families.Family = sm.families.Poisson()
+    fam: families.Family = families.Poisson()
     if use_nb:
         alpha = nb_alpha_mle(y, design, offset)
-        fam = sm.families.NegativeBinomial(alpha=alpha)
+        fam = families.NegativeBinomial(alpha=alpha)
 
     groups = None
     n_clusters = 0

@@ -15,9 +15,8 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import optimize, stats
-from statsmodels.regression.mixed_linear_model import MixedLMParams
+from statsmodels.regression.mixed_linear_model import MixedLM, MixedLMParams
 
 from pilot_eval.stats.cluster_ols import cluster_indicator, drop_collinear, dummies, numeric_with_indicator
 
@@ -127,7 +126,7 @@ def mixed_effect(panel: pd.DataFrame, alpha: float = 0.05) -> dict[str, object]:
         raise ValueError("no pilot leader with an endline score: no mixed-model estimate")
     y = df["value"].to_numpy(dtype="float64")
     groups = df["leader_id"].astype(object).to_numpy()
-    model = sm.MixedLM(y, X, groups=groups)
+    model = MixedLM(y, X, groups=groups)
     start = _random_intercept_reml_start(y, X.to_numpy(dtype="float64"), groups)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
