@@ -398,7 +398,8 @@ def test_decided_stop_gives_the_full_run_p_value():
 
 def test_decided_stop_keeps_sample_verdicts_and_p_values(monkeypatch: pytest.MonkeyPatch):
     """On the sample cohort (data/sample) every leading -> lagging p-value, adjusted p-value
-    and verdict is the same with and without the decided stop."""
+    and verdict is the same with and without the decided stop (199 permutations: the stop's
+    decision depends on the count reached, not on the notebook's 999)."""
     import functools
 
     from pilot_eval.measures import lagging_outcomes
@@ -409,10 +410,10 @@ def test_decided_stop_keeps_sample_verdicts_and_p_values(monkeypatch: pytest.Mon
     cohort = load_cohort(SAMPLE)
     ind = leading_lagging.leading_indicators(cohort, exclude=excluded_behaviours(cohort, True, ""))
     lag = lagging_outcomes.lagging_outcomes(cohort)
-    fast = leading_lagging.validate_pairs(ind, lag, cohort.config, n_permutations=999, seed=20260105)
+    fast = leading_lagging.validate_pairs(ind, lag, cohort.config, n_permutations=199, seed=20260105)
     monkeypatch.setattr(leading_lagging, "cv_predictive_gain",
                         functools.partial(cv_predictive_gain, decided_z=None))
-    full = leading_lagging.validate_pairs(ind, lag, cohort.config, n_permutations=999, seed=20260105)
+    full = leading_lagging.validate_pairs(ind, lag, cohort.config, n_permutations=199, seed=20260105)
     assert (fast["verdict"] == full["verdict"]).all()
     np.testing.assert_array_equal(fast["p_value"].to_numpy(float), full["p_value"].to_numpy(float))
     np.testing.assert_array_equal(fast["p_adjusted"].to_numpy(float), full["p_adjusted"].to_numpy(float))

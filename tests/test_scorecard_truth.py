@@ -16,7 +16,8 @@ from pilot_eval.steps.decision import evaluate
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize("seed", [101, 202, 303])
+@pytest.mark.parametrize("seed", [101, pytest.param(202, marks=pytest.mark.scenario),
+                                  pytest.param(303, marks=pytest.mark.scenario)])
 def test_effective_pilot_is_not_stopped_and_null_pilot_not_scaled(tmp_path, seed):
     generate_cohort(tmp_path / "eff", n_pilot=45, n_comparison=60, seed=seed, effect=0.5)
     generate_cohort(tmp_path / "null", n_pilot=45, n_comparison=60, seed=seed, effect=0.0)
