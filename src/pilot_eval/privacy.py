@@ -17,10 +17,32 @@
   applies this to every result table listed in :data:`PUBLISHED_AGGREGATES`
   (``steps.results.write_result`` calls it for every file it writes); the
   baseline step applies the same rounding to Table 1, g and group summaries.
-  Researcher-only notebook cells keep full precision.  Known limits: a p-value
-  at full precision together with a rounded SE still bounds an estimate near 0
-  closely; counts by category (Table 1) still show which category a removed
-  leader was in.
+  Researcher-only notebook cells keep full precision.
+* **Counts of people and promotion equity**: one leader adds at most T people to
+  a count of employees (T = the most people one leader of that arm has in it,
+  computed from the data and never published), so counts are published to
+  :func:`count_step` = ``publication_step(T, 1)`` and a rate of n people to
+  ``publication_step(T, n)``.  The adverse impact ratio, its Katz interval and
+  Fisher's p are functions of the four counts and, at full precision, solve back
+  to them (value + interval + n + p: four equations, four integers), whatever the
+  counts' rounding; so the ratio and its interval (outwards) are published to
+  :func:`ratio_step`, at least two promotions' worth of the lowest group, p only
+  as its class (:func:`coarse_p_value`: < 0.001, < 0.01, < 0.05, 0.05 or more)
+  and the probability that the target is met to :data:`PROBABILITY_STEP`.
+  :func:`coarsen_promotion_contrast` applies this to ``results/promotion_equity.csv``
+  and to the scorecard's ratio row.  The four-fifths, small-numbers and fairness
+  flags and the row's status are computed from the exact values first: rounding
+  is for publication only and changes no decision.
+
+Known limits: a p-value at full precision together with a rounded SE still
+bounds an estimate near 0 closely; counts by category (Table 1) still show which
+category a removed leader was in.  The promotion ratio is kept at the resolution
+of two promotions, not of one leader (one leader can move it across its whole
+range in small groups): subtracting two reports still narrows the removed
+leader's promoted in a group with very few promotions to a few values (in the
+sample, a leader with both of a group's 2 promotions is left at 2 or 3, any other
+at two or three values from 0 to 2), while their members in each group stay
+anywhere in most of 0..T (tests/test_privacy_promotion_equity.py).
 
 References
 ----------
@@ -33,7 +55,7 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
@@ -368,4 +390,167 @@ def coarsen_published(df: pd.DataFrame, name: str,
             mode = rounding_mode(col)
             rounded = [round_to_step(v, q, mode) if math.isfinite(q) else v for v, q in zip(values, col_steps)]
             out[col] = pd.Series(rounded, index=out.index, dtype="float64").where(values.notna())
+    return out
+
+
+# ---- counts of people and the promotion comparison ------------------------------------------
+# A count of employees (a group's members, its promoted) moves by at most T when one leader
+# leaves the cohort, T = the most people one leader of that arm has in the count (computed from
+# the data, never published); a rate of n people by at most about T / n.  The adverse impact
+# ratio, its interval and Fisher's p are functions of the four counts: at full precision they
+# pin the counts down (four equations, four integers) whatever the counts' own rounding.
+
+#: Significance classes a published Fisher / test p-value is reduced to (upper bounds).
+P_VALUE_CLASSES: tuple[float, ...] = (0.001, 0.01, 0.05)
+#: Promotions in the lowest group whose change a published ratio step at least spans.
+RATIO_PROMOTIONS = 2.0
+#: Rounding step of a published probability that a target is met.
+PROBABILITY_STEP = 0.05
+#: Columns of a promotion comparison, by kind (see :func:`coarsen_promotion_contrast`).
+PROMOTION_COUNTS = ("lowest_n", "lowest_promoted", "highest_n", "highest_promoted", "n")
+PROMOTION_RATES = {"lowest_rate": "lowest_n", "highest_rate": "highest_n"}
+PROMOTION_RATIOS = ("adverse_impact_ratio", "value", "ci_low", "ci_high")
+
+
+def count_step(most_per_leader: float) -> float:
+    """Rounding step of a published count of people to which one leader adds at most ``most_per_leader``.
+
+    ``publication_step(most_per_leader, 1)``: a count known only to a multiple of this step
+    does not tell, subtracted from the next report's, how many of the removed leader's people
+    are in it.
+
+    Examples
+    --------
+    >>> count_step(14), count_step(4), count_step(1)
+    (20.0, 5.0, 1.0)
+    """
+    return publication_step(most_per_leader, 1)
+
+
+def ratio_step(lowest_n: float, highest_promoted: float, highest_n: float) -> float:
+    """Rounding step of a published selection (adverse impact) ratio and of its interval bounds.
+
+    One promotion more in the lowest group moves the ratio by ``(1 / lowest_n) / highest_rate``
+    (the "one more person" check of the four-fifths rule).  The step is the 1-2-2.5-5 value at
+    least :data:`RATIO_PROMOTIONS` (2) times that: a published ratio is then within one
+    promotion's worth of the exact one and fits at least two counts of promoted in the lowest
+    group, so it never pins that count (nor, subtracted from the next report's, the removed
+    leader's share of it) to one number.  One leader can move the ratio across its whole
+    range in small groups, so no step protects it by the span rule without making it useless:
+    the leader-level protection is carried by the counts (:func:`count_step`); see the
+    module docstring for what is left.
+
+    Examples
+    --------
+    >>> ratio_step(54, 18, 203), ratio_step(176, 23, 316), ratio_step(2000, 300, 1500)
+    (0.5, 0.2, 0.005)
+    """
+    try:
+        expected = float(lowest_n) * float(highest_promoted) / float(highest_n)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return math.nan
+    return publication_step(RATIO_PROMOTIONS, expected)
+
+
+def _finite(value: object) -> float:
+    try:
+        f = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+    return f if math.isfinite(f) else math.nan
+
+
+def coarse_p_value(p: float) -> str:
+    """A p-value for publication: only its class, ``< 0.001``, ``< 0.01``, ``< 0.05`` or ``0.05 or more``.
+
+    A p-value with decimals is one more equation in the counts it came from (two decimals
+    of Fisher's p pinned the lowest group's promotions in every removal of a sample leader);
+    its class is what the reading and the fairness rule (p < 0.05) use.  ``""`` when missing.
+
+    Examples
+    --------
+    >>> coarse_p_value(0.264222), coarse_p_value(0.0462), coarse_p_value(0.0004), coarse_p_value(None)
+    ('0.05 or more', '< 0.05', '< 0.001', '')
+    """
+    pf = _finite(p)
+    if math.isnan(pf):
+        return ""
+    for bound in P_VALUE_CLASSES:
+        if pf < bound:
+            return f"< {bound:g}"
+    return f"{P_VALUE_CLASSES[-1]:g} or more"
+
+
+def format_coarse_p(p: float) -> str:
+    """:func:`coarse_p_value` in words: ``p < 0.05``, ``p of 0.05 or more``, ``p not computed``.
+
+    Examples
+    --------
+    >>> format_coarse_p(0.264222), format_coarse_p(0.0004), format_coarse_p(float("nan"))
+    ('p of 0.05 or more', 'p < 0.001', 'p not computed')
+    """
+    text = coarse_p_value(p)
+    if not text:
+        return "p not computed"
+    return f"p {text}" if text.startswith("<") else f"p of {text}"
+
+
+def coarsen_probability(p: float) -> float:
+    """A probability that a target is met, for publication (to :data:`PROBABILITY_STEP`).
+
+    Examples
+    --------
+    >>> coarsen_probability(0.1893), coarsen_probability(0.996)
+    (0.2, 1.0)
+    """
+    return round_to_step(p, PROBABILITY_STEP)
+
+
+def coarsen_promotion_contrast(row: Mapping[Any, Any], most_per_leader: float) -> dict[Any, Any]:
+    """Published copy of one lowest- vs highest-group promotion comparison.
+
+    The one rule of the equity table (``results/promotion_equity.csv``) and of the
+    scorecard's adverse impact ratio row; ``row`` holds the exact values, ``most_per_leader``
+    is T, the most people one leader of the arm has in the counts (not published).
+
+    * counts (:data:`PROMOTION_COUNTS`) to :func:`count_step` of T;
+    * rates (:data:`PROMOTION_RATES`) of ``n`` people to ``publication_step(T, n)``;
+    * the ratio and its interval (outwards) to :func:`ratio_step` of the exact counts;
+    * ``p_value`` to its class (:func:`coarse_p_value`).
+
+    Flags (four-fifths, fairness, small numbers) are computed from the exact values by the
+    callers before this is applied: rounding is for publication only.  Keys not listed are
+    copied unchanged; a value whose step cannot be formed (no T, no counts) is not shown.
+
+    Examples
+    --------
+    >>> out = coarsen_promotion_contrast({"lowest_n": 54, "lowest_promoted": 2, "lowest_rate": 2 / 54,
+    ...     "highest_n": 203, "highest_promoted": 18, "highest_rate": 18 / 203,
+    ...     "adverse_impact_ratio": 0.4177, "p_value": 0.2642}, 14)
+    >>> [out[k] for k in ("lowest_n", "lowest_promoted", "highest_n", "highest_promoted")]
+    [60.0, 0.0, 200.0, 20.0]
+    >>> out["lowest_rate"], out["highest_rate"], out["adverse_impact_ratio"], out["p_value"]
+    (0.0, 0.1, 0.5, '0.05 or more')
+    """
+    out = dict(row)
+
+    def num(key: str) -> float:
+        return _finite(row.get(key))
+
+    def rounded(value: float, step: float, mode: str = "nearest") -> float:
+        return round_to_step(value, step, mode) if math.isfinite(step) else math.nan
+
+    counts = count_step(most_per_leader)
+    for key in PROMOTION_COUNTS:
+        if key in out:
+            out[key] = rounded(num(key), counts)
+    for key, n_key in PROMOTION_RATES.items():
+        if key in out:
+            out[key] = rounded(num(key), publication_step(most_per_leader, num(n_key)))
+    ratio = ratio_step(num("lowest_n"), num("highest_promoted"), num("highest_n"))
+    for key in PROMOTION_RATIOS:
+        if key in out:
+            out[key] = rounded(num(key), ratio, rounding_mode(key))
+    if "p_value" in out:
+        out["p_value"] = coarse_p_value(num("p_value"))
     return out

@@ -13,7 +13,10 @@ headcount and rate scaling cannot drift apart.
   models), ``rate`` and the pre-window ``pre_rate`` (a control).
 * :func:`month_outcome_rates` - the same per 30-day month (time-course chart).
 * :func:`promotion_equity` - the adverse impact ratio of promotion rates by
-  arm with Fisher's exact test and a small-numbers warning.
+  arm with Fisher's exact test and a small-numbers warning, as published
+  (counts, rates, ratio and p rounded by
+  :func:`pilot_eval.privacy.coarsen_promotion_contrast`, flags from the exact
+  values); :func:`most_people_per_leader` is the T of that rule.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from pilot_eval.data.config import MONTH_DAYS, CohortConfig
 from pilot_eval.data.windows import pilot_months
 from pilot_eval.measures import scores as measures
 from pilot_eval.measures._common import suppress_small_cells
+from pilot_eval.privacy import coarsen_promotion_contrast
 
 #: Lagging outcome -> its event-count column in :func:`measures.outcome_rates`.
 OUTCOME_COUNTS: dict[str, str] = {
@@ -187,7 +191,63 @@ def lagging_summary(lagging: pd.DataFrame, leaders: pd.DataFrame, config: Cohort
                 "suppressed"]]
 
 
-def promotion_equity(cohort: Cohort) -> pd.DataFrame:
+def small_numbers(lowest_promoted: Iterable[float], lowest_n: Iterable[float],
+                  highest_promoted: Iterable[float], highest_n: Iterable[float]) -> np.ndarray:
+    """The small-numbers check of :func:`promotion_equity`, from the exact counts (arrays, one per arm).
+
+    True when a compared group has fewer than :data:`MIN_PROMOTIONS` promotions, when one
+    promotion more in the lowest group (or one fewer in the highest) would move the ratio
+    across 0.8, or when there is no ratio.
+
+    Examples
+    --------
+    >>> small_numbers([2, 8], [54, 176], [18, 23], [203, 316]).tolist()
+    [True, False]
+    """
+    lo_p, lo_n = np.asarray(lowest_promoted, float), np.asarray(lowest_n, float)
+    hi_p, hi_n = np.asarray(highest_promoted, float), np.asarray(highest_n, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = (lo_p / lo_n) / np.where(hi_p > 0, hi_p / hi_n, np.nan)
+        up = ((lo_p + 1) / lo_n) / (hi_p / hi_n)
+        down = (lo_p / lo_n) / (np.maximum(hi_p - 1, 0) / hi_n)
+    # the four-fifths flag of measures.adverse_impact_ratio is from the exact ratio, like this check
+    flagged = ratio < measures.FOUR_FIFTHS
+    flips = np.where(flagged, up >= measures.FOUR_FIFTHS, down < measures.FOUR_FIFTHS)
+    few = (lo_p < MIN_PROMOTIONS) | (hi_p < MIN_PROMOTIONS)
+    return np.asarray(few | flips | ~np.isfinite(ratio), dtype=bool)
+
+
+def most_people_per_leader(employees: pd.DataFrame, leaders: pd.DataFrame, config: CohortConfig) -> dict[str, int]:
+    """T of the privacy rule for promotion counts: per arm, the most people one leader has in them.
+
+    The people of :func:`measures.promotion_rates` (each person once, with a group), counted
+    by the leader they are counted under; one leader leaving the cohort changes a group's count
+    of members or of promoted by at most this.  Used to round the published counts
+    (:func:`pilot_eval.privacy.coarsen_promotion_contrast`); never published itself.
+
+    Returns
+    -------
+    dict
+        Arm -> T (arms without people are absent).
+
+    Examples
+    --------
+    >>> cfg = CohortConfig(name="t", pilot_start=dt.date(2026, 1, 5))
+    >>> emp = pd.DataFrame({"employee_id": ["E1", "E2", "E3"], "leader_id": ["L1", "L1", "L2"],
+    ...                     "group": ["a", "b", "a"], "start_date": pd.to_datetime(["2025-01-01"] * 3),
+    ...                     "end_date": pd.NaT, "exit_type": None, "promoted_date": pd.NaT})
+    >>> most_people_per_leader(emp, pd.DataFrame({"leader_id": ["L1", "L2"], "arm": ["pilot", "pilot"]}), cfg)
+    {'pilot': 2}
+    """
+    per = measures.promotion_rates(employees, leaders, config, by=("arm", "leader_id", "group"))
+    if per.empty:
+        return {}
+    per["arm"] = per["arm"].astype("str")
+    team = per.groupby(["arm", "leader_id"], observed=True)["n"].sum()
+    return {str(arm): int(t) for arm, t in team.groupby(level="arm").max().items()}
+
+
+def promotion_equity(cohort: Cohort, published: bool = True) -> pd.DataFrame:
     """Adverse impact ratio of promotion rates by arm, with Fisher's exact test.
 
     Promotion rates by demographic group within each arm
@@ -204,6 +264,20 @@ def promotion_equity(cohort: Cohort) -> pd.DataFrame:
     * ``warning`` - that message in words ("" when stable);
     * groups with fewer than ``min_group_size`` employees are left out before
       the ratio is formed (``n_groups_hidden`` counts them).
+
+    Parameters
+    ----------
+    cohort
+        The loaded cohort.
+    published
+        True (default): the table as published (``results/promotion_equity.csv``
+        and the step page): counts, rates, the ratio and p rounded by
+        :func:`pilot_eval.privacy.coarsen_promotion_contrast` with the arm's
+        :func:`most_people_per_leader`, so two reports of cohorts that differ by
+        one leader do not give that leader's promotions by subtraction; the
+        ``p_value`` is then its class (``"< 0.05"``, ``"0.05 or more"``, ...).
+        ``four_fifths_flag``, ``small_numbers`` and ``warning`` are computed from
+        the exact counts first.  False: the exact values (researcher use).
 
     Returns
     -------
@@ -242,21 +316,23 @@ def promotion_equity(cohort: Cohort) -> pd.DataFrame:
     air["highest_n"] = hi["n"].to_numpy()
     air["highest_promoted"] = hi["promoted"].to_numpy()
     air["n_groups_hidden"] = air["arm"].map(hidden).fillna(0).astype("int64").to_numpy()
-    lo_p, lo_n = air["lowest_promoted"].to_numpy(float), air["lowest_n"].to_numpy(float)
-    hi_p, hi_n = air["highest_promoted"].to_numpy(float), air["highest_n"].to_numpy(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        up = ((lo_p + 1) / lo_n) / (hi_p / hi_n)
-        down = (lo_p / lo_n) / (np.maximum(hi_p - 1, 0) / hi_n)
-    ratio = air["adverse_impact_ratio"].to_numpy(float)
-    flagged = ratio < measures.FOUR_FIFTHS
-    flips = np.where(flagged, up >= measures.FOUR_FIFTHS, down < measures.FOUR_FIFTHS)
-    few = (lo_p < MIN_PROMOTIONS) | (hi_p < MIN_PROMOTIONS)
-    air["small_numbers"] = few | flips | ~np.isfinite(ratio)
+    air["small_numbers"] = small_numbers(air["lowest_promoted"], air["lowest_n"], air["highest_promoted"],
+                                         air["highest_n"])
     air["warning"] = np.where(
         air["small_numbers"],
         "small numbers: the ratio is unstable (few promotions, or one promotion would change the "
         "four-fifths verdict); read it with the Fisher test",
         "",
     )
-    return air[cols].reset_index(drop=True)
+    out = air[cols].reset_index(drop=True)
+    if not published:
+        return out
+    most = most_people_per_leader(cohort.employees, cohort.leaders, cfg)
+    rows = [coarsen_promotion_contrast(r, most.get(str(r["arm"]), np.nan)) for r in out.to_dict("records")]
+    pub = pd.DataFrame(rows, columns=cols)
+    for col in ("lowest_n", "lowest_promoted", "highest_n", "highest_promoted", "lowest_rate", "highest_rate",
+                "adverse_impact_ratio"):
+        pub[col] = pd.to_numeric(pub[col], errors="coerce").astype("float64")
+    pub["p_value"] = pub["p_value"].astype(object)  # its class: "< 0.05", "0.05 or more", ...
+    return pub
 

@@ -25,6 +25,14 @@ promotion equity.
 **Status** from the probability that the target is met
 (:mod:`pilot_eval.steps.decision.indicators`).
 
+**Publication rounding** (:mod:`pilot_eval.privacy`, differencing across reports):
+rows that are group aggregates are rounded here, where the table is built, as the
+reliable-change shares (:func:`_excess_share`) and the promotion ratio
+(:func:`published_air`: value, interval, n and Fisher p by
+:func:`pilot_eval.privacy.coarsen_promotion_contrast`).  The promotion row's fairness
+flag and status are computed from the exact values before it is rounded, so the
+decision rule, which reads this table, decides as on the exact values.
+
 **Interim looks** (``as_of``): a lagging indicator whose window has not
 ended is *not yet*: no value, no interval, and a note with the date from
 which it can be measured (``available_from``).  The risk rows keep
@@ -66,7 +74,10 @@ from pilot_eval.steps.results import RESULT_FILES
 from pilot_eval.measures.behaviour_exclusions import behaviour_alphas
 from pilot_eval.stats.icc import icc_oneway_unbalanced
 from pilot_eval.steps import completeness as comp
-from pilot_eval.privacy import publication_step, round_to_step
+from pilot_eval.measures.lagging_outcomes import most_people_per_leader
+from pilot_eval.privacy import (
+    coarsen_probability, coarsen_promotion_contrast, format_coarse_p, publication_step, round_to_step,
+)
 from pilot_eval.steps.decision.indicators import (
     INDICATORS, NOT_YET, PANELS, SPECS, availability, is_due, probability_target_met, status_from_probability, pomp,
 )
@@ -247,9 +258,33 @@ SOURCE_OF = {
 
 
 
+def air_from_counts(x1: float, n1: float, x2: float, n2: float, confidence: float = 0.95) -> dict[str, Any]:
+    """Adverse impact ratio of ``x1 / n1`` (lowest group) to ``x2 / n2`` (highest), exact.
+
+    Katz log interval (0.5 for a zero count) and the two-sided Fisher exact p;
+    the counts are kept (``lowest_n`` ...) for :func:`published_air`.
+
+    Examples
+    --------
+    >>> a = air_from_counts(3, 30, 8, 40)
+    >>> round(a["value"], 3), round(a["ci_low"], 3), round(a["ci_high"], 3), round(a["p_value"], 2)
+    (0.5, 0.145, 1.727, 0.33)
+    """
+    x1a, x2a = max(x1, 0.5), max(x2, 0.5)
+    ratio = (x1 / n1) / (x2 / n2)
+    se = np.sqrt(1 / x1a - 1 / n1 + 1 / x2a - 1 / n2)
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    log_r = np.log((x1a / n1) / (x2a / n2))
+    p = float(stats.fisher_exact([[x1, n1 - x1], [x2, n2 - x2]])[1])
+    return {"value": ratio, "ci_low": float(np.exp(log_r - z * se)), "ci_high": float(np.exp(log_r + z * se)),
+            "n": int(n1 + n2), "method": f"lowest / highest group promotion rate; Katz log interval; Fisher exact p = {p:.3f}",
+            "p_value": p, "small_numbers": bool(min(x1, x2) < 5),
+            "lowest_n": n1, "lowest_promoted": x1, "highest_n": n2, "highest_promoted": x2}
+
+
 def _air_with_ci(employees: pd.DataFrame, leaders: pd.DataFrame, config: CohortConfig,
                  confidence: float = 0.95) -> dict[str, Any]:
-    """Adverse impact ratio in pilot teams, with a Katz log interval for the two extreme groups."""
+    """Adverse impact ratio in pilot teams, with a Katz log interval for the two extreme groups (exact)."""
     rates = measures.promotion_rates(employees, leaders, config, by=("group", "arm"))
     pilot = rates[(rates["arm"] == "pilot") & (rates["n"] > 0)]
     pilot = pilot[pilot["n"] >= config.min_group_size]
@@ -258,18 +293,41 @@ def _air_with_ci(employees: pd.DataFrame, leaders: pd.DataFrame, config: CohortC
                 "method": "too few groups or promotions"}
     lo = cast(pd.Series, pilot.loc[cast(Any, pilot["promotion_rate"].idxmin())])  # unique index
     hi = cast(pd.Series, pilot.loc[cast(Any, pilot["promotion_rate"].idxmax())])
-    x1, n1, x2, n2 = float(lo["promoted"]), float(lo["n"]), float(hi["promoted"]), float(hi["n"])
-    x1a, x2a = max(x1, 0.5), max(x2, 0.5)
-    ratio = (x1 / n1) / (x2 / n2)
-    se = np.sqrt(1 / x1a - 1 / n1 + 1 / x2a - 1 / n2)
-    z = stats.norm.ppf(0.5 + confidence / 2)
-    log_r = np.log((x1a / n1) / (x2a / n2))
-    p = stats.fisher_exact([[x1, n1 - x1], [x2, n2 - x2]])[1]
-    return {"value": ratio, "ci_low": float(np.exp(log_r - z * se)), "ci_high": float(np.exp(log_r + z * se)),
-            "n": int(n1 + n2), "method": f"lowest / highest group promotion rate; Katz log interval; Fisher exact p = {p:.3f}",
-            "p_value": float(p), "small_numbers": bool(min(x1, x2) < 5)}
+    return air_from_counts(float(lo["promoted"]), float(lo["n"]), float(hi["promoted"]), float(hi["n"]), confidence)
 
 
+def published_air(air: dict[str, Any], most_per_leader: float, target: float) -> dict[str, Any]:
+    """The scorecard's adverse impact ratio row as published, from the exact :func:`air_from_counts`.
+
+    ``fairness_flag`` (:func:`fairness`) and the probability that the target is met (its
+    status) are computed from the exact values first; then value, interval (outwards), ``n``
+    and p are rounded by :func:`pilot_eval.privacy.coarsen_promotion_contrast` with T =
+    ``most_per_leader`` (:func:`pilot_eval.measures.lagging_outcomes.most_people_per_leader`
+    of the pilot arm) and the probability by :func:`pilot_eval.privacy.coarsen_probability`:
+    two reports of cohorts that differ by one leader do not give that leader's promotions by
+    subtraction, and the decision (which reads only the flag) is the one of the exact values.
+
+    Examples
+    --------
+    The sample's pilot counts (2 of 54 vs 18 of 203 promoted; T = 14, counts to 20):
+
+    >>> row = published_air(air_from_counts(2, 54, 18, 203), 14, 0.8)
+    >>> row["value"], row["ci_low"], row["ci_high"], row["n"], row["fairness_flag"]
+    (0.5, 0.0, 2.0, 260, False)
+    >>> row["method"]
+    'lowest / highest group promotion rate; Katz log interval; Fisher exact p of 0.05 or more'
+    """
+    out = dict(air)
+    out["fairness_flag"] = fairness(air)
+    exact_p = probability_target_met(air["value"], air["ci_low"], air["ci_high"], target, +1, "log")
+    out = coarsen_promotion_contrast(out, most_per_leader)
+    out["n"] = int(out["n"]) if np.isfinite(out["n"]) else 0
+    out["probability"] = exact_p  # the status is read from the exact probability
+    out["published_probability"] = coarsen_probability(exact_p)
+    if "p_value" in air:
+        out["method"] = ("lowest / highest group promotion rate; Katz log interval; Fisher exact "
+                         + format_coarse_p(air["p_value"]))
+    return out
 
 
 def fairness(air: dict[str, Any]) -> bool:
@@ -373,18 +431,21 @@ def build_scorecard(
     if small_pilot:
         values["promotion_air"] = _no_data(no_pilot)
     else:
-        air = _air_with_ci(cohort.employees, cohort.leaders, cfg, confidence_level)
+        air = published_air(_air_with_ci(cohort.employees, cohort.leaders, cfg, confidence_level),
+                            most_people_per_leader(cohort.employees, cohort.leaders, cfg).get("pilot", np.nan),
+                            _target(SPECS["promotion_air"], cfg))
         air["note"] = ("Lowest promotion rate of a group divided by the highest, in pilot teams "
                        "(groups under the minimum size left out); below 0.8 is evidence of adverse impact "
                        "(four-fifths rule)")
-        air["fairness_flag"] = fairness(air)
         values["promotion_air"] = air
 
     rows = []
     for spec in INDICATORS:
         v = values[spec.key]
-        target = float(cfg.targets.get(spec.target_key, spec.default_target)) if spec.target_key else spec.default_target
-        p = probability_target_met(v["value"], v["ci_low"], v["ci_high"], target, spec.direction, spec.scale)
+        target = _target(spec, cfg)
+        # a row rounded for publication after its probability was computed carries it (promotion_air)
+        p = (float(v["probability"]) if "probability" in v else
+             probability_target_met(v["value"], v["ci_low"], v["ci_high"], target, spec.direction, spec.scale))
         if not np.isfinite(p):
             v.update(value=np.nan, ci_low=np.nan, ci_high=np.nan)
         period = v.get("source_period") or {"leaders_improved_pct": "endline vs baseline wave",
@@ -396,7 +457,8 @@ def build_scorecard(
             "ci_low": v["ci_low"], "ci_high": v["ci_high"],
             "confidence": c["confidence"] if c is not None else np.nan,
             "source_outcome": v.get("source_outcome", ""), "source_model": v.get("source_model", ""),
-            "source_period": v.get("source_period", ""), "probability": p, "note": v.get("note", ""),
+            "source_period": v.get("source_period", ""), "probability": v.get("published_probability", p),
+            "note": v.get("note", ""),
             "label": spec.label, "unit": spec.unit, "direction": spec.direction, "n": int(v.get("n", 0) or 0),
             "method": v.get("method", ""), "step": spec.step, "p_worse": v.get("p_worse", np.nan),
             "pilot_share": v.get("pilot_share", np.nan), "comparison_share": v.get("comparison_share", np.nan),
@@ -413,6 +475,11 @@ def build_scorecard(
             rows[-1].update(_not_yet(spec.waits_for, when))
     out = pd.DataFrame(rows, columns=[*SCORECARD_COLUMNS, *EXTRA_COLUMNS])
     return out
+
+
+def _target(spec: Any, cfg: CohortConfig) -> float:
+    """An indicator's target: the cohort's ``[targets]`` value, else the built-in one."""
+    return float(cfg.targets.get(spec.target_key, spec.default_target)) if spec.target_key else spec.default_target
 
 
 def _not_yet(waits_for: str, when: dt.date) -> dict[str, Any]:
