@@ -18,6 +18,13 @@ removed leader in the lowest and in the highest group.
 
 The fairness decision (four-fifths flag, Fisher p < 0.05) is computed before the rounding and
 is the same as on the exact values.
+
+Figures (sample, every one of the 45 pilot leaders removed in turn, same enumeration): 377 to
+537 possible (members, promoted) of the leader; promoted in the lowest group (2 promotions in
+all) 2 or 3 values, in the highest group 9 or 10; members in the lowest group anywhere in
+0..13 or 0..14 (2..14 for the leader holding both promotions).  With the ratio on one
+promotion's worth, or Fisher's p to two decimals, the leader's promoted in the lowest group was
+pinned to one value in 45 of 45 removals, and ``test_published_values_do_not`` fails.
 """
 
 from __future__ import annotations
@@ -27,7 +34,6 @@ import math
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import stats
 
@@ -76,9 +82,10 @@ def exact_counts(cohort: Cohort) -> tuple[int, int, int, int]:
 def leader_counts(cohort: Cohort, leader: str, lowest: str, highest: str) -> tuple[int, int, int, int]:
     """The leader's (members, promoted) in the lowest and the highest group."""
     r = measures.promotion_rates(cohort.employees, cohort.leaders, cohort.config, by=("leader_id", "group"))
-    r = r[r["leader_id"].astype(str) == leader].set_index(r["group"].astype(str)[r["leader_id"].astype(str) == leader])
-    get = lambda g, c: int(r.loc[g, c]) if g in r.index else 0  # noqa: E731
-    return get(lowest, "n"), get(lowest, "promoted"), get(highest, "n"), get(highest, "promoted")
+    r = r[(r["leader_id"].astype(str) == leader).to_numpy()]
+    by_group = {str(g): (int(n), int(k)) for g, n, k in zip(r["group"], r["n"], r["promoted"])}
+    (m1, k1), (m2, k2) = by_group.get(lowest, (0, 0)), by_group.get(highest, (0, 0))
+    return m1, k1, m2, k2
 
 
 def published_rows(cohort: Cohort) -> tuple[dict, dict]:
