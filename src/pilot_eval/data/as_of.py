@@ -28,6 +28,9 @@ from pilot_eval.data.config import MONTH_DAYS, CohortConfig
 
 #: Tables filtered on their ``date`` column.
 DATED_TABLES = ("ratings", "observations", "pulse", "incidents", "sessions")
+
+#: Set by the report process while its notebooks run: the look's date (ISO), when it is an interim look.
+AS_OF_ENV = "PILOT_EVAL_AS_OF"
 COMPLETE, PARTIAL, NOT_YET = "complete", "partial", "not yet"
 
 

@@ -62,7 +62,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
-from pilot_eval.data.as_of import cohort_as_of, cohort_hash, look_at, planned_config, window_status
+from pilot_eval.data.as_of import AS_OF_ENV, cohort_as_of, cohort_hash, look_at, planned_config, window_status
 from pilot_eval.data.cohort import Cohort, CohortValidationError, load_cohort
 from pilot_eval.data.cache import private_workdir, shared_cohort, snapshot_inputs
 from pilot_eval.data.params import PARAMETERS, ParameterError, cohort_overrides
@@ -72,7 +72,6 @@ from pilot_eval.report.notebooks import (
     REPO_ROOT, NotebookRun, declared_parameters, default_notebooks_dir, list_notebooks,
 )
 from pilot_eval.report.pdf import write_pdf
-from pilot_eval.report.context import AS_OF_ENV
 from pilot_eval.report.step_pages import look_line, navigation, page_header
 from pilot_eval.report.target import MARKER, check_out_dir, marker_text, out_lock
 

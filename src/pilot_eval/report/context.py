@@ -31,7 +31,7 @@ import pandas as pd
 from pilot_eval.report.notebooks import REPO_ROOT
 from pilot_eval.report.tables import show
 from pilot_eval.report.charts.base import use_offline_renderer
-from pilot_eval.data.as_of import cohort_as_of, parse_as_of, planned_config, window_status
+from pilot_eval.data.as_of import AS_OF_ENV, cohort_as_of, parse_as_of, planned_config, window_status
 from pilot_eval.data.cohort import Cohort, load_cohort
 from pilot_eval.data.cache import cached_cohort
 from pilot_eval.data.config import CohortConfig
@@ -62,10 +62,6 @@ class Context:
     def windows(self) -> dict[str, str]:
         """``{window: complete | partial | not yet}`` at this look (:func:`pilot_eval.data.as_of.window_status`)."""
         return window_status(self.planned, self.as_of)
-
-
-#: Set by the report process while its notebooks run: the look's date (ISO), when it is an interim look.
-AS_OF_ENV = "PILOT_EVAL_AS_OF"
 
 
 def look_date(as_of: str | dt.date | None = None) -> dt.date | None:
