@@ -530,10 +530,13 @@ def summary_text(scorecard: pd.DataFrame, decision: str) -> str:
     for _, r in scorecard.iterrows():
         label = str(r.get("label") or r["indicator"])
         unit = str(r.get("unit") or "")
-        digits = 1 if "%" in unit else 2
+        digits = 1 if ("%" in unit or "percentage" in unit) else 2
+        sign = "" if unit == "ratio" else "+"  # a ratio has no direction: 0.50, not +0.50
+        if unit == "ratio":
+            unit = ""  # the label says it is a ratio
         if np.isfinite(r["value"]):
             def f(v: float) -> str:
-                return f"{v:+.{digits}f}" if np.isfinite(v) else "not estimated"
+                return f"{v:{sign}.{digits}f}" if np.isfinite(v) else "not estimated"
             chance = (f"; chance the target is met {100 * r['probability']:.0f} %"
                       if np.isfinite(r.get("probability", np.nan)) else "")
             lines.append(f"{label}: {f(r['value'])} {unit} (95% CI {f(r['ci_low'])} to {f(r['ci_high'])}), "
