@@ -421,7 +421,8 @@ def markdown(records: pd.DataFrame, table: pd.DataFrame, args: argparse.Namespac
         lines.append("")
     lines += ["## Method", "",
               "- The interim risk statistics are the project's adjusted count model (Poisson / NB2, pre-window rate, "
-              "role and culture; CR1 by org unit with t(G-1) from 10 org units) on the pilot window's data before the "
+              "role and culture; the larger of the cluster-robust (CR1 by org unit) and the model-based standard "
+              "error, t(G-1), from 4 org units) on the pilot window's data before the "
               "look (`cohort_as_of`), one-sided p of a rise as the scorecard computes it; the final one the same model "
               "on the follow-up window (the final rule's test). A risk outcome with too few events gets no p and "
               "cannot stop the pilot at that look.",
