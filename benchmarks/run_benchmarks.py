@@ -662,6 +662,16 @@ def bench_alpha(n_units: int = 2000, n_coders: int = 3, n_boot: int = 1000,
     }
 
 
+def _comparison(name: str, data: str, reference: str, t_ours: float, t_ref: float,
+                diffs: dict[str, float]) -> dict[str, Any]:
+    """One side-by-side row (the shape :func:`bench_icc` documents) from its timings and differences."""
+    worst = max(diffs.values())
+    return {"name": name, "data": data, "reference": reference,
+            "project_seconds": round(t_ours, 6), "reference_seconds": round(t_ref, 6),
+            "ratio": round(t_ref / t_ours, 3), "max_abs_diff": worst, "diffs": diffs,
+            "equal": bool(worst <= EQUAL_TOL)}
+
+
 def rating_rows(n_leaders: int, n_raters: int = 10, n_items: int = 8,
                 seed: int = 7) -> tuple[pd.DataFrame, np.ndarray]:
     """A complete 360 ratings table (3 waves; rater 0 of each leader is ``self``; 5 % missing
@@ -707,18 +717,11 @@ def bench_empathy_360(n_leaders: int = 5000, repeats: int = 3) -> dict[str, Any]
     got = (ours.assign(li=ours["leader_id"].str[1:].astype(int),
                        wi=ours["wave"].map({"baseline": 0, "midpoint": 1, "endline": 2}))
            .pivot(index="li", columns="wi", values="empathy_360").sort_index().to_numpy(float))
-    worst = float(np.nanmax(np.abs(got - ref)))
-    return {
-        "name": "empathy_360 vs NumPy on the reshaped ratings",
-        "data": f"{n_leaders} leaders x 10 raters x 8 items x 3 waves ({len(ratings):,} rows, 5 % missing)",
-        "reference": "nanmean over items, then over the non-self raters, of the (leader, wave, rater, item) array",
-        "project_seconds": round(t_ours, 6),
-        "reference_seconds": round(t_ref, 6),
-        "ratio": round(t_ref / t_ours, 3),
-        "max_abs_diff": worst,
-        "diffs": {"empathy_360": worst},
-        "equal": bool(worst <= EQUAL_TOL),
-    }
+    return _comparison(
+        "empathy_360 vs NumPy on the reshaped ratings",
+        f"{n_leaders} leaders x 10 raters x 8 items x 3 waves ({len(ratings):,} rows, 5 % missing)",
+        "nanmean over items, then over the non-self raters, of the (leader, wave, rater, item) array",
+        t_ours, t_ref, {"empathy_360": float(np.nanmax(np.abs(got - ref)))})
 
 
 def bench_icc_oneway(n_leaders: int = 5000, seed: int = 5, repeats: int = 3) -> dict[str, Any]:
@@ -745,18 +748,11 @@ def bench_icc_oneway(n_leaders: int = 5000, seed: int = 5, repeats: int = 3) -> 
     t_ours, ours = _best_of(lambda: icc_oneway_unbalanced(data, "leader", "score"), repeats)
     t_ref, ref = _best_of(reference, repeats)
     est = float(ours.set_index("method").loc["ICC1", "estimate"])
-    worst = abs(est - ref)
-    return {
-        "name": "icc_oneway_unbalanced vs NumPy one-way ANOVA",
-        "data": f"{n_leaders} leaders, {codes.size:,} ratings (150-259 per leader)",
-        "reference": "ICC(1) from the one-way ANOVA mean squares with the unbalanced n0",
-        "project_seconds": round(t_ours, 6),
-        "reference_seconds": round(t_ref, 6),
-        "ratio": round(t_ref / t_ours, 3),
-        "max_abs_diff": worst,
-        "diffs": {"ICC1": worst},
-        "equal": bool(worst <= EQUAL_TOL),
-    }
+    return _comparison(
+        "icc_oneway_unbalanced vs NumPy one-way ANOVA",
+        f"{n_leaders} leaders, {codes.size:,} ratings (150-259 per leader)",
+        "ICC(1) from the one-way ANOVA mean squares with the unbalanced n0",
+        t_ours, t_ref, {"ICC1": abs(est - ref)})
 
 
 # ---------------------------------------------------------------------------
