@@ -5,17 +5,12 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import sys
-
-# jsonschema (imported by nbformat and Altair) registers an optional IRI format checker whose
-# package builds a parser grammar at import time (~2 s per process, much more on a busy machine);
-# nothing here validates IRI formats (as in pilot_eval.report.charts.base for the kernels).
-if "rfc3987_syntax" not in sys.modules and "jsonschema" not in sys.modules:
-    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
 from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
+
+import early_imports  # noqa: F401  (jsonschema's slow IRI checker left out, when make did not load it first)
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "sample"

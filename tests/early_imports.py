@@ -1,12 +1,10 @@
-"""Loaded by ``make test`` before pytest's plugins (``-p early_imports``, ``PYTHONPATH=tests``).
+"""Loaded by ``make test`` before pytest's plugins (``-p early_imports``, ``PYTHONPATH=tests``),
+and by tests/conftest.py for a plain ``pytest`` run.
 
 nbval imports nbformat, and nbformat imports jsonschema, when pytest loads its plugins, before
 any conftest.py runs; jsonschema then imports rfc3987-syntax, which builds a parser grammar at
-import time (about 3 s in each of the three pytest processes).  Nothing here validates IRI
-formats, so the checker is left out, as pilot_eval.report does for notebook kernels.
+import time (about 3 s in each of the three pytest processes).  Importing pilot_eval.report
+first leaves that checker out (the one definition of the rule, in pilot_eval/report/__init__.py).
 """
 
-import sys
-
-if "rfc3987_syntax" not in sys.modules and "jsonschema" not in sys.modules:
-    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
+import pilot_eval.report  # noqa: F401

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-# (pilot_eval.report leaves out jsonschema's slow IRI format checker before Altair is imported)
-import altair as alt  # noqa: E402
-import pandas as pd  # noqa: E402
+import altair as alt
+import pandas as pd
 
-from pilot_eval.data.contract import ARMS, RATER_TYPES, WAVES  # noqa: E402
-from pilot_eval.report.tables import readable  # noqa: E402
-from pilot_eval.data.windows import WINDOWS  # noqa: E402
-from pilot_eval.stats.guidelines import (  # noqa: E402
+from pilot_eval.data.contract import ARMS, RATER_TYPES, WAVES
+from pilot_eval.report.tables import readable
+from pilot_eval.data.windows import WINDOWS
+from pilot_eval.stats.guidelines import (
     NOT_SATISFIED,
     REQUIRES_ADJUSTMENT,
     SATISFIED,

@@ -74,7 +74,7 @@ from pilot_eval.steps.results import RESULT_FILES
 from pilot_eval.measures.behaviour_exclusions import behaviour_alphas
 from pilot_eval.stats.icc import icc_oneway_unbalanced
 from pilot_eval.steps import completeness as comp
-from pilot_eval.measures.lagging_outcomes import most_people_per_leader
+from pilot_eval.measures.lagging_outcomes import most_people_per_leader, small_numbers
 from pilot_eval.privacy import (
     coarsen_probability, coarsen_promotion_contrast, format_coarse_p, publication_step, round_to_step,
 )
@@ -278,7 +278,7 @@ def air_from_counts(x1: float, n1: float, x2: float, n2: float, confidence: floa
     p = float(stats.fisher_exact([[x1, n1 - x1], [x2, n2 - x2]])[1])
     return {"value": ratio, "ci_low": float(np.exp(log_r - z * se)), "ci_high": float(np.exp(log_r + z * se)),
             "n": int(n1 + n2), "method": f"lowest / highest group promotion rate; Katz log interval; Fisher exact p = {p:.3f}",
-            "p_value": p, "small_numbers": bool(min(x1, x2) < 5),
+            "p_value": p, "small_numbers": bool(small_numbers([x1], [n1], [x2], [n2])[0]),
             "lowest_n": n1, "lowest_promoted": x1, "highest_n": n2, "highest_promoted": x2}
 
 
