@@ -48,3 +48,15 @@ def test_error_rate_sentence_quotes_the_matching_design(tmp_path):
     assert "not yet been tested" in oc.error_rate_sentence(30, 60, path=path)
     assert "not yet been tested" in oc.error_rate_sentence(45, 60, path=tmp_path / "absent.csv")
     assert not re.findall(r"\b[a-z]+_[a-z_]+\b", text)
+
+
+@pytest.mark.parametrize("indicator, who", [("promotion_air", "260 employees"), ("pulse_change", "260 leaders")])
+def test_card_says_who_its_n_counts(indicator, who):
+    """The promotion-equity card counts employees (the groups' people), the others leaders,
+    as the 'why' sentences of steps.decision.rule.describe do."""
+    row = pd.Series({"indicator": indicator, "label": "x", "status": "at risk", "unit": "ratio", "value": 0.5,
+                     "ci_low": 0.0, "ci_high": 2.0, "target": 0.8, "probability": 0.2, "n": 260,
+                     "kind": "lagging", "cadence": "quarterly", "note": "", "period": "", "step": ""})
+    html = page._indicator(row, None, [])
+    assert who in html
+    assert ("260 leaders" in html) == (who == "260 leaders")

@@ -38,6 +38,7 @@ from pilot_eval.privacy import escape_html as esc
 from pilot_eval.steps.decision.evaluate import DecisionResult
 from pilot_eval.steps.decision.indicators import AT_RISK, NO_DATA, NOT_YET, OFF_TRACK, ON_TRACK, PANELS
 from pilot_eval.steps.decision.previous import PreviousLook, change_sentence
+from pilot_eval.steps.decision.rule import counted
 
 STATUS_COLOUR = {ON_TRACK: "#1a7f37", AT_RISK: "#975a16", OFF_TRACK: "#c53030", NO_DATA: "#5a6677",
                  NOT_YET: "#4a5a70"}
@@ -213,7 +214,7 @@ def _indicator(r: pd.Series, trend: pd.DataFrame | None, window: list[int]) -> s
         chance_text = ("more than 99" if chance > 99 else "less than 1" if chance < 1 else f"{chance:.0f}")
         meta = (f"95% range {_fmt(r['ci_low'], unit)} to {_fmt(r['ci_high'], unit)} "
                 f"({UNIT_WORDS.get(unit, unit)}) · {chance_text}% chance the target is met · "
-                f"{int(r['n'])} leaders")
+                f"{int(r['n'])} {counted(str(r['indicator']))}")
         if np.isfinite(r.get("pilot_share", np.nan)):
             meta += f" · pilot share {r['pilot_share']:.0f}%, comparison share {r['comparison_share']:.0f}%"
         out.append(f'<div class="meta">{esc(meta)}</div>')

@@ -149,6 +149,17 @@ def _fmt(v: float, unit: str) -> str:
     return f"{v:+.2f} {unit}"
 
 
+def counted(indicator: str) -> str:
+    """Who an indicator's ``n`` counts: employees for promotion equity, leaders for the others.
+
+    Examples
+    --------
+    >>> counted("promotion_air"), counted("pulse_change")
+    ('employees', 'leaders')
+    """
+    return "employees" if indicator == "promotion_air" else "leaders"
+
+
 def describe(r: pd.Series) -> str:
     """One indicator in words: value, 95% range, n, target and the chance of meeting it."""
     if r["status"] == NO_DATA or not np.isfinite(r["value"]):
@@ -156,7 +167,7 @@ def describe(r: pd.Series) -> str:
         return f"{r['label']}" + (f" ({note[0].lower() + note[1:]})" if note else "")
     unit = r["unit"]
     target = _fmt(r["target"], unit) if unit != "ratio" else f"at least {r['target']:.2f}"
-    who = "employees" if r["indicator"] == "promotion_air" else "leaders"
+    who = counted(str(r["indicator"]))
     return (f"{r['label']}: {_fmt(r['value'], unit)} (95% range {_fmt(r['ci_low'], unit)} to "
             f"{_fmt(r['ci_high'], unit)}, {int(r['n'])} {who}), target {target}; "
             f"{chance(r['probability'])} chance the target is met: {r['status']}")
