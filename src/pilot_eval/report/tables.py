@@ -33,6 +33,9 @@ _CODE_LEVEL = re.compile(r"^[a-z][a-z0-9_]*=[^=\s]+$")
 _WORD_CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 #: Above this many columns a table is set in smaller type with breakable headers.
 WIDE_COLUMNS = 9
+
+#: What a table without rows shows instead of a bare header (the text beside it says why).
+EMPTY_TEXT = "No rows to show here (see the text above for why)."
 P_COLUMNS = frozenset({"p_value", "p_adjusted", "p", "p_perm", "p_permutation", "fisher_p"})
 INT_HINTS = ("n", "n_", "df", "count", "expected", "observed", "min_raters", "events")
 
@@ -41,13 +44,13 @@ TABLE_CSS = (
     ".pe-table{border-collapse:collapse;width:auto;max-width:100%;font-size:.86rem;margin:.4rem 0 .3rem;"
     "table-layout:auto}"
     ".pe-table th,.pe-table td{padding:.25rem .55rem;border-bottom:1px solid #d9e2ec;text-align:left;"
-    "vertical-align:top;overflow-wrap:anywhere;word-break:normal;white-space:normal}"
+    "vertical-align:top;overflow-wrap:break-word;word-break:normal;white-space:normal}"
     ".pe-table td.num{text-align:right !important;font-variant-numeric:tabular-nums;white-space:nowrap}"
     ".pe-table td.txt{text-align:left !important}"
     ".pe-table th{background:#f0f4f8;font-weight:600;text-align:left !important;overflow-wrap:normal;"
     "word-break:normal;hyphens:auto}"
     ".pe-table.pe-wide{font-size:.74rem}.pe-table.pe-wide th,.pe-table.pe-wide td{padding:.2rem .3rem}"
-    ".pe-table.pe-wide th{overflow-wrap:anywhere}.pe-table.pe-wide td.num{white-space:normal}"
+    ".pe-table.pe-wide th{overflow-wrap:break-word;hyphens:auto}"
     ".pe-wrap{max-width:100%;overflow-x:auto}"
     ".pe-foot{font-size:.8rem;color:#52606d;margin:.1rem 0 1rem}"
     "</style>"
@@ -130,6 +133,8 @@ class Table:
         self.caption = caption
 
     def _repr_html_(self) -> str:
+        if self.cells.empty:  # a header without rows says nothing: say so in words
+            return f"<p class=\"pe-foot\">{html.escape(EMPTY_TEXT)}</p>"
         head = "".join(f"<th>{html.escape(str(c))}</th>" for c in self.cells.columns)
         body = []
         for _, row in self.cells.iterrows():
@@ -145,7 +150,7 @@ class Table:
                 f"<tbody>{''.join(body)}</tbody></table></div>{foot}")
 
     def __repr__(self) -> str:  # plain-text fallback (nbval, terminals)
-        return self.cells.to_string(index=False)
+        return EMPTY_TEXT if self.cells.empty else self.cells.to_string(index=False)
 
 
 def show(df: pd.DataFrame, *, columns: Iterable[str] | Mapping[str, str] | None = None,
