@@ -49,6 +49,7 @@ import datetime as dt
 import errno
 import hashlib
 import json
+import logging
 import os
 import shutil
 import signal
@@ -432,6 +433,9 @@ def build_report(
                               look, previous_look, prev_dir)
         except KeyboardInterrupt:
             _stop_children()
+            # nbclient's tasks for the stopped kernel end with DeadKernelError, which asyncio
+            # logs with a traceback when they are collected; the run is over, so say nothing
+            logging.getLogger("asyncio").setLevel(logging.CRITICAL + 1)
             raise
         except OSError as exc:
             if exc.errno in _DISK_ERRNOS:
