@@ -26,8 +26,8 @@ from pathlib import Path
 from pilot_eval.stats.count_models import cluster_robust_cov, dispersion_test, fit_count_model
 from pilot_eval.stats.design import OTHER_LEVEL, control_design, pooled_levels
 from pilot_eval.stats.partial_correlation import partial_correlation
+from pilot_eval.stats.multiplicity import adjust_p_values
 from pilot_eval.stats.predictive import (
-    adjust_p_values,
     cv_predictive_gain,
     group_folds,
     permute_within_strata,

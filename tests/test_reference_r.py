@@ -22,6 +22,7 @@ import test_icc
 import test_internal_consistency
 import test_kappa
 import test_leading_lagging_methods as test_llm
+import test_multiplicity
 
 HERE = Path(__file__).resolve().parent / "reference"
 ROOT = HERE.parents[1]
@@ -49,6 +50,9 @@ def _expected(name: str) -> tuple[float, float]:
         return test_kappa.IRR_KAPPA2[KAPPA_WEIGHTS[weights]][int(i)], 5e-6
     if head == "FLEISS_DIAGNOSES":  # test_kappa.py docstring values
         return {"kappa": 0.4302445, "z": 17.65183}[rest], 5e-6
+    if head == "R_P_ADJUST":  # tests/test_multiplicity.py, printed to 17 digits
+        method, i = rest.split(".")
+        return test_multiplicity.R_P_ADJUST[method][int(i)], 1e-15
     if head == "FISHER_TEA":  # test_measures.py::test_adverse_impact_fisher_tea_tasting
         return 0.4857143, 5e-8
     return getattr(test_llm, head), 1e-13 * max(1.0, abs(getattr(test_llm, head)))
@@ -83,7 +87,7 @@ def test_reference_data_files_are_the_tests_data() -> None:
 @pytest.mark.parametrize(
     ("script", "n_values"),
     [("icc_psych.R", 53), ("alpha_psych.R", 3), ("effects_lm_lmer.R", 8),
-     ("count_models.R", 14), ("kappa_irr.R", 8)],
+     ("count_models.R", 14), ("kappa_irr.R", 8), ("p_adjust.R", 18)],
 )
 def test_r_script_reproduces_the_hard_coded_values(script: str, n_values: int) -> None:
     values = _run(script)

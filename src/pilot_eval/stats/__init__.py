@@ -28,6 +28,8 @@ Regression and matching
     :func:`cluster_inference`; :func:`fit_count_model`,
     :func:`dispersion_test`; :func:`matched_effect`, :func:`match_att`,
     :func:`propensity_logit`.
+Multiplicity
+    :func:`adjust_p_values` (Holm, Benjamini-Hochberg).
 Sequential monitoring (repeated looks)
     :func:`spending_boundaries` (Lan-DeMets alpha spending),
     :func:`crossing_probabilities`, :func:`spending`, :func:`nominal_levels`.
@@ -68,6 +70,7 @@ from pilot_eval.stats.icc import (
 )
 from pilot_eval.stats.internal_consistency import cronbach_alpha
 from pilot_eval.stats.kripp_alpha import krippendorff_alpha, krippendorff_alpha_ci
+from pilot_eval.stats.multiplicity import adjust_p_values
 from pilot_eval.stats.partial_correlation import partial_correlation
 from pilot_eval.stats.spearman_brown import raters_needed, single_rater_from_k, spearman_brown
 
@@ -154,6 +157,8 @@ __all__ = [
     "landis_koch_label",
     "reliability_verdict",
     "wwc_rating",
+    # multiplicity
+    "adjust_p_values",
     # sequential monitoring
     "crossing_probabilities",
     "nominal_levels",

@@ -34,8 +34,8 @@ Poisson deviance is used for every outcome, also when the count model uses a
 negative binomial: the Poisson fit estimates the mean consistently under
 overdispersion, and the permutation distribution carries the extra variance.
 
-:func:`adjust_p_values` is the multiplicity adjustment across all pairs
-(Holm by default, or Benjamini-Hochberg), via statsmodels ``multipletests``.
+The multiplicity adjustment across all pairs is
+:func:`pilot_eval.stats.multiplicity.adjust_p_values`.
 
 References
 ----------
@@ -61,7 +61,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import GroupKFold
-from statsmodels.stats.multitest import multipletests
 from threadpoolctl import threadpool_limits
 
 from pilot_eval.stats.design import standardise
@@ -93,46 +92,6 @@ _MAX_BATCH_ELEMENTS = 4_000_000
 # ---------------------------------------------------------------------------
 # multiplicity
 # ---------------------------------------------------------------------------
-def adjust_p_values(p_values: np.ndarray | pd.Series, method: str = "holm") -> np.ndarray:
-    """Adjust a family of p-values; missing p-values stay missing and do not count.
-
-    Parameters
-    ----------
-    p_values
-        Raw p-values (NaN = not tested, e.g. insufficient data).
-    method
-        ``"holm"`` (family-wise error, Holm 1979) or ``"fdr_bh"`` (false
-        discovery rate, Benjamini & Hochberg 1995).
-
-    Returns
-    -------
-    Adjusted p-values (same length, NaN where the input was NaN).
-
-    References
-    ----------
-    Holm, S. (1979). *Scandinavian Journal of Statistics*, 6(2), 65-70.
-    Benjamini, Y., & Hochberg, Y. (1995). *JRSS B*, 57(1), 289-300.
-
-    Examples
-    --------
-    Holm (1979) and Benjamini & Hochberg (1995) on three p-values:
-
-    >>> from pilot_eval.stats.predictive import adjust_p_values
-    >>> adjust_p_values([0.01, 0.04, 0.03], "holm").round(3).tolist()
-    [0.03, 0.06, 0.06]
-    >>> adjust_p_values([0.01, 0.04, 0.03], "fdr_bh").round(3).tolist()
-    [0.03, 0.04, 0.04]
-    """
-    if method not in P_ADJUST_METHODS:
-        raise ValueError(f"p-value adjustment must be one of {P_ADJUST_METHODS}, got {method!r}")
-    p = np.asarray(p_values, dtype="float64")
-    out = np.full(p.shape, np.nan)
-    ok = np.isfinite(p)
-    if ok.any():
-        out[ok] = multipletests(p[ok], method=method)[1]
-    return out
-
-
 # ---------------------------------------------------------------------------
 # permutations
 # ---------------------------------------------------------------------------

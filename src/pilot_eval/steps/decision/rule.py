@@ -65,6 +65,7 @@ import numpy as np
 import pandas as pd
 
 from pilot_eval.stats.group_sequential import spending
+from pilot_eval.stats.multiplicity import adjust_p_values
 from pilot_eval.steps.decision.indicators import AT_RISK, HARM_INDICATORS, NO_DATA, NOT_YET, OFF_TRACK, OFF_TRACK_P
 
 SCALE, ITERATE, STOP = "scale", "iterate", "stop"
@@ -116,25 +117,14 @@ class Recommendation:
 
 
 def holm(p_values: list[float]) -> list[float]:
-    """Holm-adjusted p-values (NaN stays NaN).
+    """Holm-adjusted p-values (NaN stays NaN): :func:`pilot_eval.stats.predictive.adjust_p_values`.
 
     Examples
     --------
     >>> [round(p, 3) for p in holm([0.01, 0.04, 0.03])]
     [0.03, 0.06, 0.06]
     """
-    p = np.asarray(p_values, dtype="float64")
-    out = np.full(p.shape, np.nan)
-    ok = np.flatnonzero(np.isfinite(p))
-    if len(ok) == 0:
-        return out.tolist()
-    order = ok[np.argsort(p[ok], kind="stable")]
-    m = len(order)
-    running = 0.0
-    for i, idx in enumerate(order):
-        running = max(running, min(1.0, (m - i) * p[idx]))
-        out[idx] = running
-    return out.tolist()
+    return adjust_p_values(p_values, "holm").tolist()
 
 
 def _fmt(v: float, unit: str) -> str:

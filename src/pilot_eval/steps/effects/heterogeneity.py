@@ -25,11 +25,11 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from pilot_eval.privacy import hidden_cells
 from pilot_eval.stats.cluster_bootstrap import MIN_CLUSTERS, cluster_inference
 from pilot_eval.stats.cluster_ols import fit_cluster_ols
+from pilot_eval.stats.multiplicity import adjust_p_values
 from pilot_eval.steps.effects.models import ancova_model_design, complete_cases
 
 SUPPRESSED_LEVEL = "(suppressed group)"
@@ -113,8 +113,7 @@ def effect_by_group(
     shown = out["p_value"].notna().to_numpy()
     out["p_holm"] = np.nan
     if shown.any():
-        out.loc[shown, "p_holm"] = multipletests(out.loc[shown, "p_value"].to_numpy(dtype="float64"),
-                                                 method="holm")[1]
+        out.loc[shown, "p_holm"] = adjust_p_values(out.loc[shown, "p_value"].to_numpy(dtype="float64"), "holm")
     # float, not Int64: a suppressed level has no counts (NaN), and pd.NA breaks the publication rounding
     out = out[list(HET_COLUMNS)].astype({"n_pilot": "float64", "n_comparison": "float64"})
     out["ci_method"] = out["ci_method"].astype("object").where(out["ci_method"].notna(), "").astype("str")

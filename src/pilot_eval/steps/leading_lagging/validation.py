@@ -100,7 +100,8 @@ from pilot_eval.stats.design import control_design, standardise
 from pilot_eval.stats.detectable import (icc_anova, minimal_detectable_rate_ratio, one_sided_p, regression_design_effect,
                                          slope_standard_error)
 from pilot_eval.stats.partial_correlation import partial_correlation
-from pilot_eval.stats.predictive import P_ADJUST_METHODS, STOP_AFTER, adjust_p_values, cv_predictive_gain
+from pilot_eval.stats.multiplicity import adjust_p_values
+from pilot_eval.stats.predictive import P_ADJUST_METHODS, STOP_AFTER, cv_predictive_gain
 from pilot_eval.measures._common import PILOT, suppress_small_cells
 from pilot_eval.measures.fidelity import FIDELITY_INDICATORS, fidelity_indicators
 from pilot_eval.data.vocabulary import LABELS, label
