@@ -16,6 +16,8 @@ import pandas as pd
 import pytest
 
 from pilot_eval.data.config import CohortConfig
+from pilot_eval.measures.lagging_outcomes import month_outcome_rates
+from pilot_eval.measures.rates import period_rates
 from pilot_eval.measures.scores import (
     MEASURES,
     adverse_impact_ratio,
@@ -325,6 +327,36 @@ def test_outcome_rates_no_follow_up_window(str_dtype):
     cfg = CONFIG.with_overrides(follow_up_days=0)
     r = outcome_rates(make_employees(str_dtype), make_incidents(str_dtype), cfg)
     assert set(r["window"]) == {"pre", "pilot"}
+
+
+def test_month_rates_by_hand_and_as_one_month_windows(str_dtype):
+    """30-day months of the hand roster (L1), and each month equal to outcome_rates on a copy of the
+    settings whose pilot window is that month (the months' definition)."""
+    emp, inc = make_employees(str_dtype), make_incidents(str_dtype)
+    months = [-1, 0, 1, 3, 6]
+    got = month_outcome_rates(emp, inc, CONFIG, months).set_index(["leader_id", "month"])
+    # month 1 = days 30..59: E1 30 days, E2 days 30..44 = 15, E3 days 45..59 = 15 -> 60 / 30 = 2.0;
+    # E2's voluntary exit on day 44 -> 1 / 2.0 * 100 * 90/30 = 150
+    assert got.loc[("L1", 1), "person_days"] == 60 and got.loc[("L1", 1), "voluntary_attrition"] == 150.0
+    # month 0 (days 0..29): E1 + E2 = 2.0; the HR incident on day 10 -> 150; month -1: day -5 -> 150
+    assert got.loc[("L1", 0), "hr_incidents"] == 150.0 and got.loc[("L1", -1), "hr_incidents"] == 150.0
+    # month 6 (days 180..209): E1 + E3 = 2.0, the escalation on day 200 -> 150
+    assert got.loc[("L1", 6), "escalations_n"] == 1 and got.loc[("L1", 6), "escalations"] == 150.0
+    # L2: E4 is on the team days 100..109, in month 3 (90..119): 10 / 30 person-days a day
+    assert got.loc[("L2", 3), "avg_headcount"] == pytest.approx(10 / 30)
+    assert np.isnan(got.loc[("L2", 0), "voluntary_attrition"])  # nobody on the team: no rate
+    for m in months:
+        cfg = CONFIG.with_overrides(pilot_start=START + dt.timedelta(days=30 * m), pilot_days=30,
+                                    follow_up_days=0)
+        one = outcome_rates(emp, inc, cfg)
+        one = one[one["window"] == "pilot"].drop(columns="window").set_index("leader_id")
+        mine = got.xs(m, level="month")[one.columns]
+        pd.testing.assert_frame_equal(mine, one)
+
+
+def test_periods_must_not_overlap(str_dtype):
+    with pytest.raises(ValueError, match="overlap"):
+        period_rates(make_employees(str_dtype), None, START, {"a": (0, 30), "b": (20, 30)})
 
 
 # ---------------------------------------------------------------------------

@@ -4,9 +4,9 @@ The HR outcomes keep their single definition in :mod:`pilot_eval.measures.scores
 (:func:`~pilot_eval.measures.scores.outcome_rates`: events per 100 average team
 members per 90 days, average headcount from person-days on the roster).  For
 periods other than the contract's windows (a 30-day month, e.g. the pilot's
-last month) :func:`period_outcome_rates` runs that same function on a copy of
-the cohort settings whose *pilot* window is the period, so counting rules,
-headcount and rate scaling cannot drift apart.
+last month) :func:`period_outcome_rates` and :func:`month_outcome_rates` call
+the computation behind it, :func:`pilot_eval.measures.rates.period_rates`, on
+those periods, so counting rules, headcount and rate scaling cannot drift apart.
 
 * :func:`lagging_outcomes` - per leader x outcome x period (``last_pilot_month``,
   ``follow_up``): ``events``, ``person_days`` (the exposure of the count
@@ -21,7 +21,6 @@ headcount and rate scaling cannot drift apart.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -32,6 +31,7 @@ from pilot_eval.data.config import MONTH_DAYS, CohortConfig
 from pilot_eval.data.windows import pilot_months
 from pilot_eval.measures import scores as measures
 from pilot_eval.measures._common import suppress_small_cells
+from pilot_eval.measures.rates import period_rates
 from pilot_eval.privacy import coarsen_promotion_contrast
 
 #: Lagging outcome -> its event-count column in :func:`measures.outcome_rates`.
@@ -54,6 +54,14 @@ LAGGING_COLUMNS: tuple[str, ...] = (
 MIN_PROMOTIONS = 5
 
 
+def _periods(employees: pd.DataFrame, incidents: pd.DataFrame | None, config: CohortConfig,
+             periods: dict[int, tuple[int, int]]) -> pd.DataFrame:
+    rates = period_rates(employees, incidents, config.pilot_start, periods, key="month")
+    person_days = rates.pop("person_days")
+    rates["person_days"] = person_days
+    return rates
+
+
 def period_outcome_rates(
     employees: pd.DataFrame,
     incidents: pd.DataFrame | None,
@@ -64,17 +72,11 @@ def period_outcome_rates(
     """:func:`measures.outcome_rates` for the period ``[start_day, start_day + days)``.
 
     ``start_day`` counts from ``pilot_start``.  Returns the measure's columns
-    for that period (``window`` is dropped) plus ``person_days``.
+    for that period (``window`` is dropped) plus ``person_days``
+    (:func:`pilot_eval.measures.rates.period_rates`).
     """
-    cfg = config.with_overrides(
-        pilot_start=config.pilot_start + dt.timedelta(days=int(start_day)),
-        pilot_days=int(days), follow_up_days=0,
-    )
-    rates = measures.outcome_rates(employees, incidents, cfg)
-    rates = rates[rates["window"].eq("pilot").to_numpy(dtype=bool, na_value=False)]
-    rates = rates.drop(columns="window").reset_index(drop=True)
-    rates["person_days"] = rates["avg_headcount"] * rates["window_days"]
-    return rates
+    rates = _periods(employees, incidents, config, {0: (int(start_day), int(days))})
+    return rates.drop(columns="month")
 
 
 def month_outcome_rates(
@@ -91,12 +93,13 @@ def month_outcome_rates(
         :func:`period_outcome_rates` columns with a ``month`` column (0 = the
         pilot's first 30 days), one block per month.
     """
-    parts = []
-    for m in months:  # a handful of months
-        part = period_outcome_rates(employees, incidents, config, MONTH_DAYS * int(m), MONTH_DAYS)
-        part.insert(1, "month", int(m))
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True)
+    months = [int(m) for m in months]
+    rates = _periods(employees, incidents, config, {m: (MONTH_DAYS * m, MONTH_DAYS) for m in months})
+    rates["month"] = rates["month"].astype("int64")
+    # one block per month, leaders sorted within each block
+    block = pd.Series(rates["month"]).map({m: i for i, m in enumerate(months)})
+    rates = rates.iloc[np.argsort(block.to_numpy(), kind="stable")].reset_index(drop=True)
+    return rates[["leader_id", "month", *[c for c in rates.columns if c not in ("leader_id", "month")]]]
 
 
 def available_outcomes(cohort: Cohort) -> list[str]:

@@ -37,6 +37,7 @@ from pilot_eval.measures import scores as measures
 from pilot_eval.data.cohort import Cohort
 from pilot_eval.data.config import MONTH_DAYS
 from pilot_eval.data.windows import pilot_months, pre_months
+from pilot_eval.measures.lagging_outcomes import month_outcome_rates
 
 #: Outcomes the controls step estimates effects for (measure names).
 OUTCOMES: tuple[str, ...] = (
@@ -242,24 +243,15 @@ def wave_panel(cohort: Cohort) -> pd.DataFrame:
 
 
 def _monthly_rates(cohort: Cohort, outcome: str, months: Sequence[int]) -> pd.DataFrame:
-    """Event rate per leader and month, from :func:`measures.outcome_rates`.
+    """Event rate per leader and month: :func:`lagging_outcomes.month_outcome_rates`.
 
-    Each month is computed as the "pilot" window of a copy of the cohort's
-    settings whose window is that 30-day month, so the rate keeps the
-    measure's single definition (per 100 average team members per 90 days).
+    The measure's single definition (per 100 average team members per 90 days)
+    on 30-day months.
     """
-    cfg = cohort.config
-    parts = []
-    for m in months:  # a handful of months
-        cfg_m = cfg.with_overrides(pilot_start=cfg.pilot_start + dt.timedelta(days=MONTH_DAYS * m),
-                                   pilot_days=MONTH_DAYS, follow_up_days=0)
-        rates = measures.outcome_rates(cohort.employees, cohort.incidents, cfg_m)
-        rates = rates[rates["window"] == "pilot"]
-        parts.append(pd.DataFrame({"leader_id": rates["leader_id"].to_numpy(), "month": m,
-                                   "value": rates[outcome].to_numpy(dtype="float64")}))
-    out = pd.concat(parts, ignore_index=True)
-    out["month"] = out["month"].astype("int64")
-    return out
+    rates = month_outcome_rates(cohort.employees, cohort.incidents, cohort.config, months)
+    return pd.DataFrame({"leader_id": rates["leader_id"].to_numpy(),
+                         "month": rates["month"].to_numpy(dtype="int64"),
+                         "value": rates[outcome].to_numpy(dtype="float64", na_value=np.nan)})
 
 
 def monthly_values(cohort: Cohort, outcome: str, exclude: Iterable[str] = ()) -> pd.DataFrame:

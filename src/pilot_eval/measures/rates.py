@@ -18,15 +18,15 @@ Vectorised ``groupby`` / NumPy operations, no loop over leaders or employees.
 
 from __future__ import annotations
 
-from typing import Sequence, cast
+import datetime as dt
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from pilot_eval.data.config import CohortConfig
-from pilot_eval.data.windows import window_of
-from pilot_eval.measures._common import days_since, is_label, window_lengths, window_sort_key
+from pilot_eval.measures._common import days_since, is_label, window_lengths
 from pilot_eval.measures.stints import people_in_window
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "RATE_PER_DAYS",
     "FOUR_FIFTHS",
     "headcount",
+    "period_rates",
     "outcome_rates",
     "promotion_rates",
     "adverse_impact_ratio",
@@ -50,6 +51,110 @@ FOUR_FIFTHS = 0.8
 # ---------------------------------------------------------------------------
 # HR outcomes
 # ---------------------------------------------------------------------------
+def _period_arrays(periods: Mapping[Any, tuple[float, float]]) -> tuple[list[Any], np.ndarray, np.ndarray]:
+    labels = [k for k, (_, days) in periods.items() if days > 0]
+    start = np.array([periods[k][0] for k in labels], dtype="float64")
+    days = np.array([periods[k][1] for k in labels], dtype="float64")
+    if len(labels) > 1:
+        order = np.argsort(start)
+        if np.any(start[order][1:] < (start + days)[order][:-1]):
+            raise ValueError("periods must not overlap")
+    return labels, start, days
+
+
+def _person_days(employees: pd.DataFrame, origin: pd.Timestamp, start: np.ndarray, days: np.ndarray
+                 ) -> tuple[pd.Index, np.ndarray]:
+    """(leaders of ``employees`` in sorted order, person-days per leader x period)."""
+    first = days_since(employees["start_date"], origin)
+    end_excl = days_since(employees["end_date"], origin) + 1.0
+    end_excl = np.where(np.isnan(end_excl), np.inf, end_excl)
+    overlap = np.minimum(end_excl[:, None], (start + days)[None, :]) - np.maximum(first[:, None], start[None, :])
+    overlap = np.where(np.isnan(overlap), 0.0, np.clip(overlap, 0.0, None))
+    codes, leaders = pd.factorize(employees["leader_id"], sort=True)
+    person_days = np.zeros((len(leaders), len(start)))
+    np.add.at(person_days, codes, overlap)
+    return pd.Index(leaders), person_days
+
+
+def _event_counts(leader_id: pd.Series, dates: pd.Series, origin: pd.Timestamp, leaders: pd.Index,
+                  start: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """Events per leader x period: an event on day ``d`` (from ``origin``) is in ``[start, start + days)``."""
+    day = np.floor(days_since(dates, origin))
+    order = np.argsort(start, kind="stable")
+    pos = np.searchsorted(start[order], day, side="right") - 1
+    inside = (pos >= 0) & ~np.isnan(day)
+    pos_c = np.clip(pos, 0, None)
+    inside &= day < (start + days)[order][pos_c]
+    who = leaders.get_indexer(pd.Index(leader_id.to_numpy()))
+    inside &= who >= 0
+    counts = np.zeros((len(leaders), len(start)), dtype="int64")
+    np.add.at(counts, (who[inside], order[pos_c[inside]]), 1)
+    return counts
+
+
+def period_rates(
+    employees: pd.DataFrame,
+    incidents: pd.DataFrame | None,
+    origin: dt.date,
+    periods: Mapping[Any, tuple[float, float]],
+    key: str = "window",
+) -> pd.DataFrame:
+    """Headcount, events and rates per leader and period: the one computation of the rates.
+
+    ``periods`` maps a label to ``(start_day, days)``, days counted from
+    ``origin`` (periods must not overlap; a period of zero days is left out).
+    :func:`headcount` and :func:`outcome_rates` are this function on the
+    cohort's windows; :func:`pilot_eval.measures.lagging_outcomes.month_outcome_rates`
+    on 30-day months.  Definitions as in :func:`outcome_rates`.
+
+    Returns
+    -------
+    DataFrame
+        ``leader_id, <key>, window_days, person_days, avg_headcount,
+        voluntary_exits, voluntary_attrition, hr_incidents_n, hr_incidents,
+        escalations_n, escalations``: one row per leader present in
+        ``employees`` (sorted) and period (in the order given).
+    """
+    labels, start, days = _period_arrays(periods)
+    o = pd.Timestamp(origin)
+    leaders, person_days = _person_days(employees, o, start, days)
+    n_l, n_p = person_days.shape
+    avg = person_days / days[None, :]
+    safe = np.where(avg > 0, avg, np.nan)
+    scale = RATE_PER_MEMBERS * RATE_PER_DAYS / days[None, :]
+    lab = np.empty(len(labels), dtype=object)
+    lab[:] = labels
+    out = pd.DataFrame({
+        "leader_id": leaders.take(np.repeat(np.arange(n_l), n_p)),
+        key: np.tile(lab, n_l),
+        "window_days": np.tile(days, n_l).astype("int64"),
+        "person_days": person_days.ravel(),
+        "avg_headcount": avg.ravel(),
+    })
+    vol = is_label(employees["exit_type"], "voluntary") & employees["end_date"].notna().to_numpy()
+    exits = _event_counts(employees.loc[vol, "leader_id"], employees.loc[vol, "end_date"], o, leaders,
+                          start, days)
+    out["voluntary_exits"] = pd.array(exits.ravel(), dtype="Int64")
+    out["voluntary_attrition"] = (exits / safe * scale).ravel()
+    for kind, col in (("hr_incident", "hr_incidents"), ("escalation", "escalations")):
+        if incidents is None:
+            out[f"{col}_n"] = pd.array([pd.NA] * len(out), dtype="Int64")
+            out[col] = np.nan
+            continue
+        sel = is_label(incidents["kind"], kind)
+        n = _event_counts(incidents.loc[sel, "leader_id"], incidents.loc[sel, "date"], o, leaders, start, days)
+        out[f"{col}_n"] = pd.array(n.ravel(), dtype="Int64")
+        out[col] = (n / safe * scale).ravel()
+    return out
+
+
+def _config_periods(config: CohortConfig) -> dict[str, tuple[float, float]]:
+    origin = pd.Timestamp(config.pilot_start)
+    bounds = config.window_bounds()
+    return {w: (float((pd.Timestamp(bounds[w][0]) - origin).days), float(d))
+            for w, d in window_lengths(config).items()}
+
+
 def headcount(employees: pd.DataFrame, config: CohortConfig) -> pd.DataFrame:
     """Average team headcount per leader and window (pre, pilot, follow_up).
 
@@ -68,45 +173,8 @@ def headcount(employees: pd.DataFrame, config: CohortConfig) -> pd.DataFrame:
         ``leader_id, window, window_days, person_days, avg_headcount``, one row
         per leader present in ``employees`` and window.
     """
-    lengths = window_lengths(config)
-    names = list(lengths)
-    bounds = config.window_bounds()
-    origin = pd.Timestamp(config.pilot_start)
-    w_start = np.array(
-        [(pd.Timestamp(bounds[w][0]) - origin).days for w in names], dtype="float64"
-    )
-    w_end = np.array(
-        [(pd.Timestamp(bounds[w][1]) - origin).days for w in names], dtype="float64"
-    )
-    start = days_since(employees["start_date"], origin)
-    end_excl = days_since(employees["end_date"], origin) + 1.0
-    end_excl = np.where(np.isnan(end_excl), np.inf, end_excl)
-    overlap = np.minimum(end_excl[:, None], w_end[None, :]) - np.maximum(
-        start[:, None], w_start[None, :]
-    )
-    overlap = np.where(np.isnan(overlap), 0.0, np.clip(overlap, 0.0, None))
-    wide = pd.DataFrame(overlap, columns=names, index=employees.index)
-    wide["leader_id"] = employees["leader_id"]
-    person_days = wide.groupby("leader_id", sort=True).sum()
-    # one column per window stacked to long: a Series (leader_id, window) -> person-days
-    stacked = cast(pd.Series, person_days.rename_axis(columns="window").stack())
-    out = stacked.rename("person_days").reset_index()
-    out["window"] = out["window"].astype("str")
-    out["window_days"] = out["window"].map(lengths).astype("int64")
-    out["avg_headcount"] = out["person_days"] / out["window_days"]
-    out = out.sort_values(["leader_id", "window"], key=window_sort_key, kind="stable")
-    return out[
-        ["leader_id", "window", "window_days", "person_days", "avg_headcount"]
-    ].reset_index(drop=True)
-
-
-def _count_by_window(
-    leader_id: pd.Series, window: pd.Series, name: str
-) -> pd.DataFrame:
-    df = pd.DataFrame({"leader_id": leader_id.to_numpy(), "window": window.to_numpy()})
-    df = df.dropna()
-    counts = df.groupby(["leader_id", "window"], sort=False).size().rename(name)
-    return counts.reset_index()
+    rates = period_rates(employees, None, config.pilot_start, _config_periods(config))
+    return rates[["leader_id", "window", "window_days", "person_days", "avg_headcount"]]
 
 
 def outcome_rates(
@@ -124,7 +192,8 @@ def outcome_rates(
         rate = count / avg_headcount * 100 * 90 / window_days
 
     with the day-weighted average headcount of :func:`headcount`.  A window
-    with zero headcount has a missing rate.
+    with zero headcount has a missing rate.  Computed by :func:`period_rates`
+    on the cohort's windows.
 
     Parameters
     ----------
@@ -144,56 +213,8 @@ def outcome_rates(
         escalations``.  Counts are ``Int64`` (missing without incidents), rates
         float64.  Leaders are those present in ``employees``.
     """
-    hc = headcount(employees, config)
-    keys = ["leader_id", "window"]
-    vol = is_label(employees["exit_type"], "voluntary") & employees["end_date"].notna().to_numpy()
-    exits = _count_by_window(
-        employees.loc[vol, "leader_id"],
-        window_of(employees.loc[vol, "end_date"], config),
-        "voluntary_exits",
-    )
-    exits["window"] = exits["window"].astype(hc["window"].dtype)
-    exits["leader_id"] = exits["leader_id"].astype(hc["leader_id"].dtype)
-    out = hc.merge(exits, on=keys, how="left")
-    out["voluntary_exits"] = out["voluntary_exits"].fillna(0).astype("Int64")
-
-    denom = out["avg_headcount"].to_numpy(dtype="float64")
-    scale = RATE_PER_MEMBERS * RATE_PER_DAYS / out["window_days"].to_numpy(dtype="float64")
-    safe = np.where(denom > 0, denom, np.nan)
-
-    def rate(count: pd.Series) -> np.ndarray:
-        return count.to_numpy(dtype="float64", na_value=np.nan) / safe * scale
-
-    out["voluntary_attrition"] = rate(out["voluntary_exits"])
-    for kind, col in (("hr_incident", "hr_incidents"), ("escalation", "escalations")):
-        if incidents is None:
-            out[f"{col}_n"] = pd.array([pd.NA] * len(out), dtype="Int64")
-        else:
-            sel = is_label(incidents["kind"], kind)
-            counts = _count_by_window(
-                incidents.loc[sel, "leader_id"],
-                window_of(incidents.loc[sel, "date"], config),
-                f"{col}_n",
-            )
-            counts["window"] = counts["window"].astype(hc["window"].dtype)
-            counts["leader_id"] = counts["leader_id"].astype(hc["leader_id"].dtype)
-            out = out.merge(counts, on=keys, how="left")
-            out[f"{col}_n"] = out[f"{col}_n"].fillna(0).astype("Int64")
-        out[col] = rate(out[f"{col}_n"])
-    return out[
-        [
-            "leader_id",
-            "window",
-            "window_days",
-            "avg_headcount",
-            "voluntary_exits",
-            "voluntary_attrition",
-            "hr_incidents_n",
-            "hr_incidents",
-            "escalations_n",
-            "escalations",
-        ]
-    ]
+    rates = period_rates(employees, incidents, config.pilot_start, _config_periods(config))
+    return rates.drop(columns="person_days")
 
 
 # ---------------------------------------------------------------------------
