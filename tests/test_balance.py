@@ -18,7 +18,6 @@ import math
 
 import numpy as np
 import pandas as pd
-import pingouin as pg
 import pytest
 from scipy.special import gammaln
 from statsmodels.stats.contingency_tables import Table2x2
@@ -35,6 +34,10 @@ from pilot_eval.stats.balance import (
     small_sample_correction,
     wwc_rating,
 )
+
+from lazy_import import lazy
+
+pg = lazy("pingouin")
 
 
 def sample_with(mean: float, sd: float, n: int, rng: np.random.Generator) -> np.ndarray:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.api as sm
 
 from pilot_eval.stats.cluster_bootstrap import (
     MIN_CLUSTERS,
@@ -23,6 +22,10 @@ from pilot_eval.stats.cluster_bootstrap import (
     wild_cluster_bootstrap,
 )
 from pilot_eval.stats.cluster_ols import cluster_codes, drop_collinear, fit_cluster_ols, wald_test
+
+from lazy_import import lazy
+
+sm = lazy("statsmodels.api")
 
 
 def _data(n: int = 150, g: int = 12, seed: int = 1, effect: float = 0.3):

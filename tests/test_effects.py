@@ -22,7 +22,6 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.formula.api as smf
 from scipy import stats
 
 from pilot_eval.steps.effects import models as effects
@@ -31,6 +30,10 @@ from pilot_eval.stats.cluster_ols import fit_cluster_ols
 from pilot_eval.data.cohort import load_cohort
 from pilot_eval.steps.results import write_result
 from pilot_eval.data.synth import generate_cohort
+
+from lazy_import import lazy
+
+smf = lazy("statsmodels.formula.api")
 
 REFERENCE_DATA = """\
 leader_id,arm,role,culture,org_unit,tenure_years,baseline,midpoint,endline

@@ -13,11 +13,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.formula.api as smf
 
 from pilot_eval.data.cohort import load_cohort
 from pilot_eval.measures.outcome_frames import monthly_panel
 from pilot_eval.steps.effects.did import did_effect, event_studies, event_study
+
+from lazy_import import lazy
+
+smf = lazy("statsmodels.formula.api")
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.formula.api as smf
 
 from pilot_eval.data.cohort import load_cohort
 from pilot_eval.measures.outcome_frames import outcome_frame
@@ -22,6 +21,10 @@ from pilot_eval.steps.effects.heterogeneity import (
     within_group_z,
     z_score_table,
 )
+
+from lazy_import import lazy
+
+smf = lazy("statsmodels.formula.api")
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.api as sm
-import statsmodels.formula.api as smf
 
 from pilot_eval.data.cohort import load_cohort
 from pilot_eval.measures.outcome_frames import outcome_frame
@@ -23,6 +21,11 @@ from pilot_eval.steps.effects.refutation import (
     refutation_table,
     stratified_permutations,
 )
+
+from lazy_import import lazy
+
+sm = lazy("statsmodels.api")
+smf = lazy("statsmodels.formula.api")
 
 
 @pytest.fixture(scope="module")

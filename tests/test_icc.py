@@ -6,9 +6,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import pingouin as pg
 import pytest
-import statsmodels.formula.api as smf
 from statsmodels.stats.anova import anova_lm
 
 from pilot_eval.stats.icc import (
@@ -23,6 +21,11 @@ from pilot_eval.stats.icc import (
     koo_li_band_from_ci,
 )
 from pilot_eval.stats.spearman_brown import spearman_brown
+
+from lazy_import import lazy
+
+pg = lazy("pingouin")
+smf = lazy("statsmodels.formula.api")
 
 # Shrout & Fleiss (1979), Table 2: 6 targets (rows) x 4 judges (columns).
 SHROUT_FLEISS = np.array(

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pingouin as pg
 import pytest
 from scipy import stats
 
 from pilot_eval.stats.internal_consistency import cronbach_alpha
+
+from lazy_import import lazy
+
+pg = lazy("pingouin")
 
 
 def _long(matrix: np.ndarray) -> pd.DataFrame:

@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pingouin as pg
 import pytest
-import statsmodels.api as sm
-import statsmodels.formula.api as smf
 from scipy import stats
 from sklearn.linear_model import PoissonRegressor
 
@@ -34,6 +31,12 @@ from pilot_eval.stats.predictive import (
     poisson_deviance,
     poisson_fit_batch,
 )
+
+from lazy_import import lazy
+
+pg = lazy("pingouin")
+sm = lazy("statsmodels.api")
+smf = lazy("statsmodels.formula.api")
 
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"

@@ -21,7 +21,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.api as sm
 from scipy import stats
 from statsmodels.discrete.discrete_model import NegativeBinomial
 
@@ -31,6 +30,10 @@ from pilot_eval.stats.detectable import (icc_anova, minimal_detectable_log_effec
 from pilot_eval.stats.icc import icc_oneway_unbalanced
 from pilot_eval.steps.leading_lagging import oc, rule
 from pilot_eval.steps.leading_lagging import validation as ll
+
+from lazy_import import lazy
+
+sm = lazy("statsmodels.api")
 
 
 # ---------------------------------------------------------------------------

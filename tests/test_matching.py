@@ -11,12 +11,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.api as sm
 
 from pilot_eval.data.cohort import load_cohort
 from pilot_eval.measures.outcome_frames import outcome_frame
 from pilot_eval.stats.matching import match_att, matched_effect, propensity_logit
 from pilot_eval.steps.effects.matched_balance import matched_balance
+
+from lazy_import import lazy
+
+sm = lazy("statsmodels.api")
 
 # units 0-2 treated, 3-6 controls
 Y = np.array([5.0, 7.0, 9.0, 4.0, 5.0, 6.0, 3.0])

@@ -5,11 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
-import papermill as pm
+
 import pytest
 
 from pilot_eval.report.notebook_outputs import CHECK_TAG, check
 from pilot_eval.data.params import PARAMETERS
+
+from lazy_import import lazy
+
+pm = lazy("papermill")
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 

@@ -3,10 +3,10 @@
 The papermill command line, run from the root with the notebook's default
 ``data_dir`` (``../data/sample``, written from ``notebooks/``) and with
 ``-p data_dir data/sample`` (written from the root).  ``out_dir`` points to a
-temporary folder so the working tree is not written to.  ``make test`` runs
-the data-quality notebook with its defaults (the case that failed, issue 15); the
-scenario suite runs it with ``-p data_dir data/sample`` and every notebook in
-report order (the scorecard reads the earlier steps' results), both ways.  How a
+temporary folder so the working tree is not written to.  The scenario suite (CI runs it
+after make test) runs the data-quality notebook both ways and every notebook in report
+order (the scorecard reads the earlier steps' results), both ways; make test unit-tests the
+path resolution only.  How a
 relative ``data_dir`` is resolved from either place is unit-tested in
 ``tests/test_context_paths.py``.
 """
@@ -37,8 +37,8 @@ def _check(run: subprocess.CompletedProcess, notebook: str) -> None:
     assert run.returncode == 0, f"{notebook}:\n{run.stderr[-3000:]}"
 
 
-@pytest.mark.parametrize("way", [pytest.param("defaults"),
-                                 pytest.param("data_dir from the root", marks=pytest.mark.scenario)])
+@pytest.mark.scenario
+@pytest.mark.parametrize("way", list(WAYS))
 def test_data_quality_notebook_runs_from_the_root(way, tmp_path):
     _check(_papermill(NOTEBOOKS[0], tmp_path, WAYS[way]), NOTEBOOKS[0])
     assert (tmp_path / "results" / "completeness.csv").is_file()

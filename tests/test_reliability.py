@@ -33,9 +33,7 @@ from pathlib import Path
 import krippendorff
 import numpy as np
 import pandas as pd
-import pingouin as pg
 import pytest
-import statsmodels.formula.api as smf
 from scipy import stats
 from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.anova import anova_lm
@@ -48,6 +46,11 @@ from pilot_eval.data.cohort import load_cohort
 from pilot_eval.stats.icc import koo_li_band_from_ci
 from pilot_eval.stats.kripp_alpha import reliability_verdict
 from pilot_eval.data.synth import generate_cohort
+
+from lazy_import import lazy
+
+pg = lazy("pingouin")
+smf = lazy("statsmodels.formula.api")
 
 EXTERNAL = Path(__file__).resolve().parent / "fixtures" / "external_cohort"
 REPO = Path(__file__).resolve().parents[1]

@@ -80,9 +80,11 @@ def test_html_opens_offline_and_hides_code(built):
     assert dq.count("data:image/svg+xml") >= 4  # the charts, inline
 
 
+@pytest.mark.scenario
 def test_second_run_of_the_first_step_gives_byte_identical_results(built, tmp_path):
     """Step 0 runs again (its results depend on no later step): the same bytes as the shared
-    report's.  The whole report is run twice in the scenario suite (below)."""
+    report's.  The whole report is run twice in the scenario suite too (below); make test checks
+    determinism where the numbers are made (test_effects, test_reliability, test_synth)."""
     cohort, out, _ = built
     nbs = tmp_path / "notebooks"
     nbs.mkdir()

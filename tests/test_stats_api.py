@@ -12,10 +12,13 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import pingouin as pg
 import pytest
 
 import pilot_eval.stats as ps
+
+from lazy_import import lazy
+
+pg = lazy("pingouin")
 
 
 def _pingouin_icc(data: pd.DataFrame) -> pd.DataFrame:

@@ -124,7 +124,7 @@ def holm(p_values: list[float]) -> list[float]:
     >>> [round(p, 3) for p in holm([0.01, 0.04, 0.03])]
     [0.03, 0.06, 0.06]
     """
-    return adjust_p_values(p_values, "holm").tolist()
+    return adjust_p_values(np.asarray(p_values, dtype="float64"), "holm").tolist()
 
 
 def _fmt(v: float, unit: str) -> str:
