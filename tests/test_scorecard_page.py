@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -60,3 +61,25 @@ def test_card_says_who_its_n_counts(indicator, who):
     html = page._indicator(row, None, [])
     assert who in html
     assert ("260 leaders" in html) == (who == "260 leaders")
+
+
+def test_trends_table_names_levels_in_words_not_codes():
+    """The monthly-trends table on the scorecard step: rows say what the monthly value is (a level
+    with its unit), months are named in words, no code is left (issue 15 review)."""
+    import datetime as dt
+
+    from pilot_eval.data.config import CohortConfig
+    from pilot_eval.steps.decision.trends import trends_table
+
+    cfg = CohortConfig(name="x", pilot_start=dt.date(2026, 1, 5), pilot_days=90, follow_up_days=30)
+    trends = pd.DataFrame({"indicator": ["escalations_change_pct", "pulse_change", "pulse_change"],
+                           "arm": ["pilot", "comparison", "pilot"], "month": [3, -1, 0],
+                           "value": [12.0, 3.4, 3.6], "n": [9, 9, 9]})
+    table = trends_table(trends, cfg)
+    assert list(table.columns) == ["Monthly value", "Group", "1 month before", "pilot month 1",
+                                   "follow-up month 1"]
+    assert table["Monthly value"].tolist() == ["Team pulse (points)", "Team pulse (points)",
+                                               "Escalations (escalations per 100 team members per 90 days)"]
+    assert table["Group"].tolist() == ["pilot", "comparison", "pilot"]
+    assert table.iloc[2]["follow-up month 1"] == 12.0 and np.isnan(table.iloc[2]["pilot month 1"])
+    assert not any("_" in str(v) for v in table.to_numpy().ravel())

@@ -66,6 +66,15 @@ LABELS: dict[str, str] = {
     "min_raters": "raters needed", "suppressed": "hidden because",
 }
 
+#: The unit of each outcome's values, in words (tables and sentences).
+UNITS: dict[str, str] = {
+    "empathy_360": "points", "self_other_gap": "points", "pulse": "points",
+    "behaviour_index": "share of behaviours shown",
+    "voluntary_attrition": "exits per 100 team members per 90 days",
+    "hr_incidents": "incidents per 100 team members per 90 days",
+    "escalations": "escalations per 100 team members per 90 days",
+}
+
 _SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
 
 

@@ -10,8 +10,10 @@ import pandas as pd
 from pilot_eval.data.cohort import Cohort
 from pilot_eval.data.config import MONTH_DAYS, CohortConfig
 from pilot_eval.data.windows import month_of, pilot_months, pre_months
+from pilot_eval.data.vocabulary import UNITS, label
 from pilot_eval.measures import scores as measures
 from pilot_eval.steps.completeness import team_roster_by_month
+from pilot_eval.steps.decision.indicators import SPECS
 
 TREND_COLUMNS = ["indicator", "arm", "month", "value", "n"]
 
@@ -68,6 +70,52 @@ def monthly_trends(cohort: Cohort, excluded: Iterable[str] = ()) -> pd.DataFrame
     big = [a for a in arm_n.index if arm_n[a] >= cfg.min_group_size]
     out = out[(out["n"] >= cfg.min_group_size) & out["arm"].isin(big)]
     return out.sort_values(["indicator", "arm", "month"], ignore_index=True)
+
+
+def month_label(month: int, config: CohortConfig) -> str:
+    """A 30-day month in words: ``2 months before``, ``pilot month 1``, ``follow-up month 3``.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from pilot_eval.data.config import CohortConfig
+    >>> cfg = CohortConfig(name="x", pilot_start=dt.date(2026, 1, 5), pilot_days=90, follow_up_days=90)
+    >>> [month_label(m, cfg) for m in (-2, -1, 0, 2, 3)]
+    ['2 months before', '1 month before', 'pilot month 1', 'pilot month 3', 'follow-up month 1']
+    """
+    n_pilot = len(pilot_months(config))
+    if month < 0:
+        return f"{-month} month{'s' if month < -1 else ''} before"
+    if month < n_pilot:
+        return f"pilot month {month + 1}"
+    return f"follow-up month {month - n_pilot + 1}"
+
+
+def trends_table(trends: pd.DataFrame, config: CohortConfig) -> pd.DataFrame:
+    """:func:`monthly_trends` as a table to read: one row per measure and arm, one column per month.
+
+    Rows say what the monthly value is (a level, e.g. the HR incident rate, not
+    the indicator's change), with its unit; months are named in words
+    (:func:`month_label`); a month without a value (a group under
+    ``min_group_size`` or no data) is empty.
+    """
+    if trends.empty:
+        return pd.DataFrame(columns=["Monthly value", "Group"])
+    def what(key: str) -> str:
+        name = label(SPECS[key].outcome)
+        return f"{name[:1].upper()}{name[1:]} ({UNITS[SPECS[key].outcome]})"
+
+    t = trends.assign(what=[what(k) for k in trends["indicator"]])
+    order = {k: i for i, k in enumerate(SPECS)}
+    wide = t.pivot_table(index=["indicator", "what", "arm"], columns="month", values="value", aggfunc="first")
+    wide = wide.reset_index()
+    wide = wide.iloc[np.lexsort((wide["arm"].map({"pilot": 0, "comparison": 1}).to_numpy(),
+                                 wide["indicator"].map(order).to_numpy()))]
+    months = [c for c in wide.columns if isinstance(c, (int, np.integer))]
+    out = pd.DataFrame({"Monthly value": wide["what"].to_numpy(), "Group": wide["arm"].to_numpy()})
+    for m in months:
+        out[month_label(int(m), config)] = wide[m].to_numpy(dtype="float64")
+    return out
 
 
 # --------------------------------------------------------------------------

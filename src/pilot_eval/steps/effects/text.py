@@ -6,17 +6,15 @@ from typing import Sequence
 
 import pandas as pd
 
+from pilot_eval.data.vocabulary import UNITS
 from pilot_eval.stats.cluster_bootstrap import MIN_CLUSTERS
 from pilot_eval.steps.effects.models import MODELS, EffectsRun
 
-_LABELS = {
-    "empathy_360": ("360 empathy score", "points"),
-    "behaviour_index": ("behaviour index", "(share of behaviours shown)"),
-    "pulse": ("team pulse", "points"),
-    "voluntary_attrition": ("voluntary attrition", "exits per 100 team members per 90 days"),
-    "hr_incidents": ("HR incident rate", "incidents per 100 team members per 90 days"),
-    "escalations": ("escalation rate", "escalations per 100 team members per 90 days"),
-}
+#: Outcome -> (name in a sentence, unit words from the vocabulary; a share is put in brackets).
+_NAMES = {"empathy_360": "360 empathy score", "behaviour_index": "behaviour index", "pulse": "team pulse",
+          "voluntary_attrition": "voluntary attrition", "hr_incidents": "HR incident rate",
+          "escalations": "escalation rate"}
+_LABELS = {k: (name, f"({UNITS[k]})" if k == "behaviour_index" else UNITS[k]) for k, name in _NAMES.items()}
 
 
 def _row(table: pd.DataFrame, outcome: str, model: str) -> pd.Series | None:
