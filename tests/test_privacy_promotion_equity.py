@@ -48,7 +48,8 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 #: Published columns the attacker reads (equity table's pilot row; scorecard row).
 EQUITY_KEYS = ("lowest_n", "lowest_promoted", "lowest_rate", "highest_n", "highest_promoted", "highest_rate",
                "adverse_impact_ratio", "four_fifths_flag", "p_value", "small_numbers")
-CARD_KEYS = ("value", "ci_low", "ci_high", "n", "method", "probability", "status", "fairness_flag")
+CARD_KEYS = ("value", "ci_low", "ci_high", "n", "method", "probability", "status", "fairness_flag",
+             "value_text")
 
 
 # ---------------------------------------------------------------------------
@@ -109,7 +110,8 @@ def model_rows(n1: int, x1: int, n2: int, x2: int, most: float, target: float) -
     air = sc.published_air(sc.air_from_counts(x1, n1, x2, n2), most, target)
     card = {"value": air["value"], "ci_low": air["ci_low"], "ci_high": air["ci_high"], "n": air["n"],
             "method": air["method"], "probability": air["published_probability"],
-            "status": status_from_probability(air["probability"]), "fairness_flag": air["fairness_flag"]}
+            "status": status_from_probability(air["probability"]), "fairness_flag": air["fairness_flag"],
+            "value_text": air["value_text"]}
     return eq, card
 
 
@@ -164,9 +166,12 @@ def candidates(eq: dict, card: dict, most: float, target: float, min_n: int) -> 
     x1a, x2a = np.maximum(x1, 0.5), np.maximum(x2, 0.5)
     half = Z95 * np.sqrt(1 / x1a - 1 / n1 + 1 / x2a - 1 / n2)
     log_r = np.log((x1a / n1) / (x2a / n2))
-    ok = _near(r1 / r2, float(card["value"]), ratio_steps)
-    ok &= _near(np.exp(log_r - half), float(card["ci_low"]), ratio_steps, "down")
-    ok &= _near(np.exp(log_r + half), float(card["ci_high"]), ratio_steps, "up")
+    if math.isnan(float(card["value"])):  # small numbers: only the ratio's side of 0.8 is published
+        ok = np.ones(len(n1), dtype=bool)
+    else:
+        ok = _near(r1 / r2, float(card["value"]), ratio_steps)
+        ok &= _near(np.exp(log_r - half), float(card["ci_low"]), ratio_steps, "down")
+        ok &= _near(np.exp(log_r + half), float(card["ci_high"]), ratio_steps, "up")
     ok &= small_numbers(x1, n1, x2, n2) == bool(eq["small_numbers"])
     ok &= (r1 / r2 < 0.8) == bool(eq["four_fifths_flag"])
     # the probability that the target is met (indicators.probability_target_met, log scale), published coarsely
@@ -192,13 +197,14 @@ def fast_rows(n1: int, x1: int, n2: int, x2: int, ci_low: float, ci_high: float,
     exact = {**counts, "lowest_rate": r1, "highest_rate": r2, "adverse_impact_ratio": r1 / r2,
              "four_fifths_flag": bool(r1 / r2 < 0.8), "p_value": p,
              "small_numbers": bool(small_numbers([x1], [n1], [x2], [n2])[0])}
-    air = {**counts, "value": r1 / r2, "ci_low": ci_low, "ci_high": ci_high, "n": n1 + n2, "p_value": p}
+    air = {**counts, "value": r1 / r2, "ci_low": ci_low, "ci_high": ci_high, "n": n1 + n2, "p_value": p,
+           "small_numbers": exact["small_numbers"], "four_fifths_flag": exact["four_fifths_flag"]}
     prob = probability_target_met(r1 / r2, ci_low, ci_high, target, +1, "log")
     shown = pv.coarsen_promotion_contrast(air, most)
     card = {"value": shown["value"], "ci_low": shown["ci_low"], "ci_high": shown["ci_high"], "n": shown["n"],
             "method": "lowest / highest group promotion rate; Katz log interval; Fisher exact " + pv.format_coarse_p(p),
             "probability": pv.coarsen_probability(prob), "status": status_from_probability(prob),
-            "fairness_flag": sc.fairness(air)}
+            "fairness_flag": sc.fairness(air), "value_text": shown.get("ratio_class", "")}
     return pv.coarsen_promotion_contrast(exact, most), card
 
 
@@ -319,8 +325,15 @@ def test_fairness_decision_is_computed_before_rounding(sample):
     assert card["status"] == status_from_probability(p_exact)
     assert card["value"] != exact["value"] and card["probability"] == pv.coarsen_probability(p_exact)
     pub, raw = promotion_equity(sample), promotion_equity(sample, published=False)
-    for col in ("four_fifths_flag", "small_numbers", "warning"):
+    for col in ("four_fifths_flag", "small_numbers"):
         assert pub[col].tolist() == raw[col].tolist()
+    # small numbers (the sample's pilot arm): no ratio published, the warning says its side of 0.8
+    for (_, p), (_, r) in zip(pub.iterrows(), raw.iterrows()):
+        assert str(p["warning"]).startswith(str(r["warning"]))
+        assert np.isnan(p["adverse_impact_ratio"]) == bool(r["small_numbers"])
+        if r["small_numbers"]:
+            side = "below 0.8" if r["four_fifths_flag"] else "0.8 or above"
+            assert f"It is {side}" in p["warning"]
     # a ratio just under 0.8 is published as 0.80 but keeps its four-fifths flag and the fairness flag;
     # 310 of 4000 vs 400 of 4000 promoted: ratio 0.775, Fisher p < 0.001, ratio step 2 / 400 -> 0.005
     air = sc.air_from_counts(310, 4000, 400, 4000)
@@ -334,3 +347,30 @@ def test_fairness_decision_is_computed_before_rounding(sample):
            "adverse_impact_ratio": 0.775, "four_fifths_flag": True}
     assert pv.coarsen_promotion_contrast(row, 40)["adverse_impact_ratio"] == 0.8
     assert pv.coarsen_promotion_contrast(row, 40)["four_fifths_flag"] is True
+
+
+@pytest.mark.scenario
+def test_small_numbers_cohort_not_seen_before():
+    """A generated cohort (70 + 50, seed 7) whose lowest group has almost no promotions: with the
+    ratio published, the removed leader's promoted count in that group was pinned to one value for
+    5 of 6 leaders; published as its side of 0.8 only, it ranges over at least three values."""
+    from pilot_eval.data.synth.generate import simulate_cohort
+
+    cohort, _ = simulate_cohort(n_pilot=70, n_comparison=50, seed=7)
+    most = most_people_per_leader(cohort.employees, cohort.leaders, cohort.config)["pilot"]
+    eq, card = published_rows(cohort)
+    assert bool(eq["small_numbers"]) and np.isnan(card["value"]) and card["value_text"] == "below 0.8"
+    k = cohort.config.min_group_size
+    cand = candidates(eq, card, most, 0.8, k)
+    assert exact_counts(cohort) in cand
+    pilot = sorted(cohort.leaders.loc[cohort.leaders["arm"] == "pilot", "leader_id"].astype(str))
+    for leader in np.random.default_rng(1).choice(pilot, 3, replace=False):
+        after = without_leader(cohort, str(leader))
+        eq_b, card_b = published_rows(after)
+        if (eq_b["lowest_group"], eq_b["highest_group"]) != (eq["lowest_group"], eq["highest_group"]):
+            continue
+        most_b = most_people_per_leader(after.employees, after.leaders, after.config)["pilot"]
+        possible = leader_candidates(cand, candidates(eq_b, card_b, most_b, 0.8, k), most)
+        true = leader_counts(cohort, str(leader), eq["lowest_group"], eq["highest_group"])
+        assert true in possible
+        assert len({c[1] for c in possible}) >= 3 and len({c[3] for c in possible}) >= 3

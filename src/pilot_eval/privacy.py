@@ -38,11 +38,12 @@ Known limits: a p-value at full precision together with a rounded SE still
 bounds an estimate near 0 closely; counts by category (Table 1) still show which
 category a removed leader was in.  The promotion ratio is kept at the resolution
 of two promotions, not of one leader (one leader can move it across its whole
-range in small groups): subtracting two reports still narrows the removed
-leader's promoted in a group with very few promotions to a few values (in the
-sample, a leader with both of a group's 2 promotions is left at 2 or 3, any other
-at two or three values from 0 to 2), while their members in each group stay
-anywhere in most of 0..T (tests/test_privacy_promotion_equity.py).
+range in small groups); where a compared group has so few promotions that this
+would still narrow one leader's promoted in it to one or two values (the
+small-numbers case), no ratio is published, only its side of 0.8.  In the sample
+and in a generated cohort whose lowest group has almost no promotions, the removed
+leader's promoted in each group then ranges over at least three values (0 to 3)
+and their members over most of 0..T (tests/test_privacy_promotion_equity.py).
 
 References
 ----------
@@ -410,6 +411,9 @@ PROBABILITY_STEP = 0.05
 PROMOTION_COUNTS = ("lowest_n", "lowest_promoted", "highest_n", "highest_promoted", "n")
 PROMOTION_RATES = {"lowest_rate": "lowest_n", "highest_rate": "highest_n"}
 PROMOTION_RATIOS = ("adverse_impact_ratio", "value", "ci_low", "ci_high")
+#: What a ratio from small numbers is published as: its side of the four-fifths line (from the
+#: exact ``four_fifths_flag``: True = below).
+RATIO_CLASSES = {True: "below 0.8", False: "0.8 or above"}
 
 
 def count_step(most_per_leader: float) -> float:
@@ -516,7 +520,13 @@ def coarsen_promotion_contrast(row: Mapping[Any, Any], most_per_leader: float) -
     * counts (:data:`PROMOTION_COUNTS`) to :func:`count_step` of T;
     * rates (:data:`PROMOTION_RATES`) of ``n`` people to ``publication_step(T, n)``;
     * the ratio and its interval (outwards) to :func:`ratio_step` of the exact counts;
-    * ``p_value`` to its class (:func:`coarse_p_value`).
+    * ``p_value`` to its class (:func:`coarse_p_value`);
+    * with small numbers (the exact ``small_numbers`` flag: a group with fewer than five
+      promotions, or one promotion would move the ratio across 0.8) the ratio and its interval
+      are not published at all, only ``ratio_class`` (:data:`RATIO_CLASSES`, from the exact
+      ``four_fifths_flag``): a ratio step worth two promotions of a group that has almost none
+      narrows one leader's promotions in it to one or two values by subtraction
+      (``ratio_class`` is "" otherwise).
 
     Flags (four-fifths, fairness, small numbers) are computed from the exact values by the
     callers before this is applied: rounding is for publication only.  Keys not listed are
@@ -553,4 +563,11 @@ def coarsen_promotion_contrast(row: Mapping[Any, Any], most_per_leader: float) -
             out[key] = rounded(num(key), ratio, rounding_mode(key))
     if "p_value" in out:
         out["p_value"] = coarse_p_value(num("p_value"))
+    out["ratio_class"] = ""
+    if bool(row.get("small_numbers", False)):
+        for key in PROMOTION_RATIOS:
+            if key in out:
+                out[key] = math.nan
+        flag = row.get("four_fifths_flag")
+        out["ratio_class"] = RATIO_CLASSES[bool(flag)] if flag is not None and not pd.isna(flag) else ""
     return out

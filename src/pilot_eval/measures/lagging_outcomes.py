@@ -279,6 +279,8 @@ def promotion_equity(cohort: Cohort, published: bool = True) -> pd.DataFrame:
         :func:`most_people_per_leader`, so two reports of cohorts that differ by
         one leader do not give that leader's promotions by subtraction; the
         ``p_value`` is then its class (``"< 0.05"``, ``"0.05 or more"``, ...).
+        With small numbers the ratio is not published at all (empty); the
+        ``warning`` says on which side of 0.8 it is.
         ``four_fifths_flag``, ``small_numbers`` and ``warning`` are computed from
         the exact counts first.  False: the exact values (researcher use).
 
@@ -332,6 +334,10 @@ def promotion_equity(cohort: Cohort, published: bool = True) -> pd.DataFrame:
         return out
     most = most_people_per_leader(cohort.employees, cohort.leaders, cfg)
     rows = [coarsen_promotion_contrast(r, most.get(str(r["arm"]), np.nan)) for r in out.to_dict("records")]
+    for r in rows:
+        if r.get("ratio_class"):
+            r["warning"] = (f"{r['warning']}. It is {r['ratio_class']}: too few promotions to publish the ratio "
+                            "as a number without revealing one team's")
     pub = pd.DataFrame(rows, columns=cols)
     for col in ("lowest_n", "lowest_promoted", "highest_n", "highest_promoted", "lowest_rate", "highest_rate",
                 "adverse_impact_ratio"):

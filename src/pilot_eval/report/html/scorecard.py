@@ -203,8 +203,10 @@ def _indicator(r: pd.Series, trend: pd.DataFrame | None, window: list[int]) -> s
     has = st != NO_DATA and np.isfinite(r["value"])
     target = ("at least " + _fmt(r["target"], unit)) if unit == "ratio" else _fmt(r["target"], unit)
     out = [f'<div class="ind"><div class="name">{esc(r["label"])}</div>']
+    value_text = r.get("value_text", "")
+    value_text = value_text if isinstance(value_text, str) else ""  # read back from a CSV: NaN
     shown = (f"not yet (available from {r.get('available_from', '')})" if st == NOT_YET
-             else _fmt(r["value"], unit))
+             else value_text if value_text and not np.isfinite(r["value"]) else _fmt(r["value"], unit))
     out.append(f'<span class="val">{esc(shown)}</span> '
                f'<span class="tgt">target {esc(target)}</span> '
                f'<span class="badge" style="background:{STATUS_COLOUR.get(st, STATUS_COLOUR[NO_DATA])}">{esc(st)}</span>')

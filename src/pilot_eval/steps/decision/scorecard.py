@@ -91,7 +91,7 @@ SCORECARD_COLUMNS = ("panel", "indicator", "kind", "cadence", "period", "value",
 EXTRA_COLUMNS = ("source_outcome", "source_model", "source_period", "probability", "note", "label", "unit",
                  "direction", "n", "method", "step", "p_worse", "pilot_share", "comparison_share",
                  "fairness_flag", "confidence_label", "completeness", "rater_adequacy", "reliability",
-                 "as_of", "due", "available_from")
+                 "as_of", "due", "available_from", "value_text")
 #: Which step writes each result file the scorecard reads.
 RESULT_STEPS = RESULT_FILES  # the registry of step results (one definition)
 #: Fisher exact p-value under which an adverse impact ratio below 0.8 is a fairness flag.
@@ -309,18 +309,29 @@ def published_air(air: dict[str, Any], most_per_leader: float, target: float) ->
 
     Examples
     --------
-    The sample's pilot counts (2 of 54 vs 18 of 203 promoted; T = 14, counts to 20):
+    Enough promotions (12 of 60 vs 40 of 200; T = 14, counts to 20): a rounded ratio and interval.
+
+    >>> row = published_air(air_from_counts(12, 60, 40, 200), 14, 0.8)
+    >>> row["value"], row["ci_low"], row["ci_high"], row["n"], row["value_text"]
+    (1.0, 0.4, 1.8, 260, '')
+
+    The sample's pilot counts (2 of 54 vs 18 of 203 promoted: small numbers): no ratio at all,
+    only its side of 0.8; the flag and the status's probability are from the exact counts.
 
     >>> row = published_air(air_from_counts(2, 54, 18, 203), 14, 0.8)
-    >>> row["value"], row["ci_low"], row["ci_high"], row["n"], row["fairness_flag"]
-    (0.5, 0.0, 2.0, 260, False)
+    >>> row["value"], row["value_text"], row["n"], row["fairness_flag"], round(row["probability"], 2)
+    (nan, 'below 0.8', 260, False, 0.19)
     >>> row["method"]
     'lowest / highest group promotion rate; Katz log interval; Fisher exact p of 0.05 or more'
     """
     out = dict(air)
     out["fairness_flag"] = fairness(air)
+    v = air.get("value", np.nan)
+    out["four_fifths_flag"] = bool(np.isfinite(v) and v < measures.FOUR_FIFTHS)
     exact_p = probability_target_met(air["value"], air["ci_low"], air["ci_high"], target, +1, "log")
     out = coarsen_promotion_contrast(out, most_per_leader)
+    # small numbers: no ratio or interval at all, only its side of 0.8 (privacy.RATIO_CLASSES)
+    out["value_text"] = str(out.pop("ratio_class", "") or "")
     out["n"] = int(out["n"]) if np.isfinite(out["n"]) else 0
     out["probability"] = exact_p  # the status is read from the exact probability
     out["published_probability"] = coarsen_probability(exact_p)
@@ -437,6 +448,10 @@ def build_scorecard(
         air["note"] = ("Lowest promotion rate of a group divided by the highest, in pilot teams "
                        "(groups under the minimum size left out); below 0.8 is evidence of adverse impact "
                        "(four-fifths rule)")
+        if air["value_text"]:
+            air["note"] = (f"The ratio is {air['value_text']}. Too few promotions to publish it as a number "
+                           "without revealing one team's (fewer than 5 in a compared group, or one promotion "
+                           "would move it across 0.8); the status uses the exact counts. " + air["note"])
         values["promotion_air"] = air
 
     rows = []
@@ -468,7 +483,7 @@ def build_scorecard(
             "rater_adequacy": c["rater_adequacy"] if c is not None else np.nan,
             "reliability": c["reliability"] if c is not None else np.nan,
             "as_of": as_of.isoformat() if as_of else "", "due": "yes" if is_due(spec, planned, as_of) else "no",
-            "available_from": "",
+            "available_from": "", "value_text": v.get("value_text", ""),
         })
         measurable, when = availability(spec, planned, as_of)
         if not measurable and when is not None:
@@ -488,7 +503,7 @@ def _not_yet(waits_for: str, when: dt.date) -> dict[str, Any]:
             "n": 0, "confidence": np.nan, "confidence_label": "", "pilot_share": np.nan,
             "comparison_share": np.nan, "fairness_flag": False, "available_from": when.isoformat(),
             "source_outcome": "", "source_model": "", "source_period": "", "method": "",
-            "period": f"measurable from {when.isoformat()}",
+            "period": f"measurable from {when.isoformat()}", "value_text": "",
             "note": f"Not yet (available from {when.isoformat()}): it needs {waits_for}"}
 
 
@@ -534,13 +549,18 @@ def summary_text(scorecard: pd.DataFrame, decision: str) -> str:
         sign = "" if unit == "ratio" else "+"  # a ratio has no direction: 0.50, not +0.50
         if unit == "ratio":
             unit = ""  # the label says it is a ratio
+        def f(v: float) -> str:
+            return f"{v:{sign}.{digits}f}" if np.isfinite(v) else "not estimated"
+
+        chance = (f"; chance the target is met {100 * r['probability']:.0f} %"
+                  if np.isfinite(r.get("probability", np.nan)) else "")
+        value_text = r.get("value_text", "")
         if np.isfinite(r["value"]):
-            def f(v: float) -> str:
-                return f"{v:{sign}.{digits}f}" if np.isfinite(v) else "not estimated"
-            chance = (f"; chance the target is met {100 * r['probability']:.0f} %"
-                      if np.isfinite(r.get("probability", np.nan)) else "")
             lines.append(f"{label}: {f(r['value'])} {unit} (95% CI {f(r['ci_low'])} to {f(r['ci_high'])}), "
                          f"target {f(r['target'])}: {r['status']}{chance}.".replace("  ", " "))
+        elif isinstance(value_text, str) and value_text:  # small numbers: only the side of the line
+            lines.append(f"{label}: {value_text} (too few promotions to publish it as a number), "
+                         f"target {f(r['target'])}: {r['status']}{chance}.")
         else:
             note = str(r.get("note") or "").strip().rstrip(".")
             status = str(r["status"] or "no data")
