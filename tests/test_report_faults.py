@@ -58,10 +58,16 @@ def setup(tiny_cohort, tmp_path):
     return cohort, nbs, env, tmpdir, runtime
 
 
+def _interruptible() -> None:
+    """Ctrl-C as in a terminal: a test run started in the background (``make test-scenarios &``)
+    inherits SIGINT ignored, and Python then keeps ignoring it, as a background job should."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(cohort: Path, out: Path, nbs: Path, env: dict) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "pilot_eval", "report", str(cohort), "--out", str(out),
                              "--notebooks", str(nbs)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=_interruptible)
 
 
 def _wait_for(path_glob: tuple[Path, str], timeout: float = 60) -> None:
