@@ -64,6 +64,7 @@ LABELS: dict[str, str] = {
     "table": "table", "column": "column", "leading": "leading indicator", "lagging": "lagging outcome",
     "target_reliability": "target reliability", "single_rater_reliability": "one rater's reliability",
     "min_raters": "raters needed", "suppressed": "hidden because",
+    "value_text": "value in words",
 }
 
 #: The unit of each outcome's values, in words (tables and sentences).
