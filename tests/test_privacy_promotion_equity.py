@@ -374,3 +374,16 @@ def test_small_numbers_cohort_not_seen_before():
         true = leader_counts(cohort, str(leader), eq["lowest_group"], eq["highest_group"])
         assert true in possible
         assert len({c[1] for c in possible}) >= 3 and len({c[3] for c in possible}) >= 3
+
+
+def test_no_ratio_gets_no_side_of_the_line():
+    """Small numbers with no promotion in either group: the ratio is undefined, so nothing is said
+    about its side of 0.8 (not '0.8 or above'); with a ratio, its side comes from the exact flag."""
+    base = {"lowest_n": 60, "lowest_promoted": 0, "lowest_rate": 0.0, "highest_n": 80, "highest_promoted": 0,
+            "highest_rate": 0.0, "adverse_impact_ratio": math.nan, "four_fifths_flag": False, "p_value": 1.0,
+            "small_numbers": True}
+    assert pv.coarsen_promotion_contrast(base, 14)["ratio_class"] == ""
+    some = {**base, "highest_promoted": 3, "highest_rate": 3 / 80, "adverse_impact_ratio": 0.0,
+            "four_fifths_flag": True}
+    out = pv.coarsen_promotion_contrast(some, 14)
+    assert out["ratio_class"] == "below 0.8" and math.isnan(out["adverse_impact_ratio"])

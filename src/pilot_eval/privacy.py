@@ -565,9 +565,12 @@ def coarsen_promotion_contrast(row: Mapping[Any, Any], most_per_leader: float) -
         out["p_value"] = coarse_p_value(num("p_value"))
     out["ratio_class"] = ""
     if bool(row.get("small_numbers", False)):
+        exact = [num(k) for k in ("adverse_impact_ratio", "value") if k in row]
         for key in PROMOTION_RATIOS:
             if key in out:
                 out[key] = math.nan
         flag = row.get("four_fifths_flag")
-        out["ratio_class"] = RATIO_CLASSES[bool(flag)] if flag is not None and not pd.isna(flag) else ""
+        # no ratio at all (no promotions in the highest group): no side of 0.8 either
+        if exact and math.isfinite(exact[0]) and flag is not None and not pd.isna(flag):
+            out["ratio_class"] = RATIO_CLASSES[bool(flag)]
     return out
